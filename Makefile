@@ -1,0 +1,66 @@
+# The verbs a newcomer needs. `make demo` and `make test` work on a fresh machine with
+# only the Rust toolchain: anything else they need is installed here, idempotently.
+
+CARGO ?= cargo
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+BIN_RELEASE := target/release/retention
+BENCH_DIR := .bench
+# The benchmark agency of issue #3: 20,000 workers, 10 years, 60 offices, 0.1% faults.
+BENCH_ARGS := --workers 20000 --years 10 --offices 60 --faults 0.001 --seed 42 --as-of 2026-06-30
+
+.PHONY: demo test bench fmt lint build-release venv tools clean
+
+## demo: build (release), generate a synthetic agency, run the nightly pipeline, print the headline indicators
+demo: build-release
+	$(BIN_RELEASE) demo --dir demo-data
+
+## test: formatting, lints, every Rust test (unit, integration, end-to-end), and the independent pyarrow reader
+test: tools venv
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) nextest run --no-fail-fast
+	$(CARGO) build --bin retention
+	$(PYTHON) tests/independent_reader.py target/debug/retention
+
+## bench: time and memory of the nightly run on the large synthetic agency (release build)
+bench: build-release
+	@mkdir -p $(BENCH_DIR)
+	@if [ ! -f $(BENCH_DIR)/inbox/.complete ]; then \
+		rm -rf $(BENCH_DIR)/inbox; \
+		echo "generating the benchmark inbox ($(BENCH_ARGS))"; \
+		$(BIN_RELEASE) generate $(BENCH_ARGS) --out $(BENCH_DIR)/inbox && touch $(BENCH_DIR)/inbox/.complete; \
+	fi
+	@du -sh $(BENCH_DIR)/inbox
+	@for i in 1 2 3; do \
+		/usr/bin/time -f "run $$i: %e s wall, %U s user, %S s system, %M KiB peak memory" \
+			$(BIN_RELEASE) run --inbox $(BENCH_DIR)/inbox --warehouse $(BENCH_DIR)/warehouse --as-of 2026-06-30 2>$(BENCH_DIR)/run.log >/dev/null \
+			|| { cat $(BENCH_DIR)/run.log; exit 1; }; \
+		tail -n 1 $(BENCH_DIR)/run.log; \
+	done
+	@grep -E "validation finished|derived tables built|published" $(BENCH_DIR)/run.log | sed -e 's/\x1b\[[0-9;]*m//g'
+
+build-release:
+	$(CARGO) build --release --bin retention
+
+## fmt: format the code
+fmt:
+	$(CARGO) fmt --all
+
+## lint: clippy with warnings as errors
+lint:
+	$(CARGO) clippy --all-targets -- -D warnings
+
+# cargo-nextest runs the tests; install it when the machine lacks it.
+tools:
+	@$(CARGO) nextest --version >/dev/null 2>&1 || $(CARGO) install --locked cargo-nextest
+
+# A local virtualenv with pyarrow, the independent reader of the published Parquet.
+venv: $(VENV)/.installed
+$(VENV)/.installed:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check pyarrow
+	touch $@
+
+clean:
+	rm -rf target $(VENV) $(BENCH_DIR) demo-data

@@ -1,0 +1,307 @@
+//! What each command does: turn arguments into calls on the library crates and print
+//! their results. No domain logic lives here.
+
+use crate::args::{Command, DemoArgs, GenerateArgs, InboxArgs, LogFormat, RunArgs, ValidateArgs};
+use crate::progress::Bars;
+use retention_contract::Day;
+use retention_pipeline::{PipelineConfig, PipelineError, Published, RunRequest, check, run};
+use std::path::{Path, PathBuf};
+use tracing_subscriber::EnvFilter;
+
+/// A command's failure: the sentence to print and the exit code.
+pub struct Failure {
+    /// Exit code.
+    pub code: u8,
+    /// What went wrong, where, and what to do.
+    pub message: String,
+}
+
+impl From<PipelineError> for Failure {
+    fn from(e: PipelineError) -> Failure {
+        Failure {
+            code: e.exit_code() as u8,
+            message: e.to_string(),
+        }
+    }
+}
+
+fn failed(message: impl Into<String>) -> Failure {
+    Failure {
+        code: 1,
+        message: message.into(),
+    }
+}
+
+/// Logs go to stderr; RUST_LOG sets the level (default info).
+pub fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}
+
+/// Runs one command.
+pub fn dispatch(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Generate(args) => generate(&args),
+        Command::Run(args) => run_command(&args),
+        Command::Validate(args) => validate(&args),
+        Command::Demo(args) => demo(&args),
+    }
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+fn generate(args: &GenerateArgs) -> Result<(), Failure> {
+    let spec = retention_synth::AgencySpec {
+        workers: args.workers,
+        years: args.years,
+        offices: args.offices,
+        seed: args.seed,
+        as_of: args.as_of.unwrap_or_else(today),
+        faults: args.faults,
+    };
+    let started = std::time::Instant::now();
+    let inbox = retention_synth::generate(&spec, &args.out, &mut |file| {
+        tracing::info!(file, "writing")
+    })
+    .map_err(|e| Failure {
+        code: if matches!(e, retention_synth::SynthError::InvalidSpec(_)) {
+            2
+        } else {
+            1
+        },
+        message: e.to_string(),
+    })?;
+    for (source, rows) in &inbox.rows {
+        println!("{source:<22} {rows:>12} rows");
+    }
+    println!("{:<22} {:>12} bad rows injected", "faults", inbox.faults);
+    tracing::info!(out = %args.out.display(), elapsed_ms = started.elapsed().as_millis() as u64, "inbox written");
+    Ok(())
+}
+
+/// Loads the pipeline file: the one named, else pipelines/nightly.toml if present, else defaults.
+fn load_config(path: Option<&Path>) -> (Result<PipelineConfig, PipelineError>, Option<PathBuf>) {
+    let default = Path::new("pipelines/nightly.toml");
+    let chosen = path
+        .map(Path::to_path_buf)
+        .or_else(|| default.is_file().then(|| default.to_path_buf()));
+    match &chosen {
+        Some(p) => (
+            PipelineConfig::load(p).map_err(PipelineError::Config),
+            chosen.clone(),
+        ),
+        None => (
+            Ok(PipelineConfig::parse("", Path::new("(defaults)")).expect("defaults are valid")),
+            None,
+        ),
+    }
+}
+
+fn request<'a>(
+    args: &InboxArgs,
+    config: PipelineConfig,
+    file: Option<PathBuf>,
+    bars: &'a Bars,
+) -> RunRequest<'a> {
+    RunRequest {
+        inbox: args.inbox.clone(),
+        as_of: Day::from_naive(args.as_of.unwrap_or_else(today)),
+        config,
+        pipeline_file: file,
+        progress: bars,
+    }
+}
+
+fn run_command(args: &RunArgs) -> Result<(), Failure> {
+    let (config, file) = load_config(args.inbox.pipeline.as_deref());
+    let bars = Bars::new();
+    let published = run(&request(&args.inbox, config?, file, &bars), &args.warehouse)?;
+    print_counts(&published);
+    println!(
+        "published run {} to {}",
+        published.run_id,
+        args.warehouse.join("current").display()
+    );
+    Ok(())
+}
+
+fn validate(args: &ValidateArgs) -> Result<(), Failure> {
+    let (config, file) = load_config(args.inbox.pipeline.as_deref());
+    // Report pipeline-file problems and still check the inbox (with the defaults), so
+    // that one validate shows everything that is wrong.
+    let mut config_problem = None;
+    let config = match config {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            config_problem = Some(e);
+            PipelineConfig::parse("", Path::new("(defaults)")).expect("defaults are valid")
+        }
+    };
+    let limit = config.settings.max_quarantine_share;
+    let bars = Bars::new();
+    let checked = match check(&request(&args.inbox, config, file, &bars)) {
+        Ok(c) => c,
+        Err(e) => {
+            if config_problem.is_some() {
+                eprintln!("{e}");
+                return Err(Failure {
+                    code: 2,
+                    message: "the pipeline file and the inbox have problems (listed above)".into(),
+                });
+            }
+            return Err(e.into());
+        }
+    };
+    println!(
+        "{:<22} {:>12} {:>12} {:>12}",
+        "source", "read", "accepted", "quarantined"
+    );
+    for c in &checked.counts {
+        println!(
+            "{:<22} {:>12} {:>12} {:>12}",
+            c.source.name(),
+            c.rows_read,
+            c.rows_accepted,
+            c.rows_quarantined
+        );
+    }
+    for ((source, reason), n) in checked.by_reason() {
+        println!(
+            "quarantined {:<22} {:<22} {n:>8}",
+            source.name(),
+            reason.code()
+        );
+    }
+    for q in checked.quarantine.iter().take(args.show) {
+        println!(
+            "{}:{}: {} {}",
+            q.source.name(),
+            q.line,
+            q.reason.code(),
+            q.detail
+        );
+    }
+    if let Some(e) = config_problem {
+        return Err(Failure {
+            code: 2,
+            message: format!(
+                "the pipeline file has problems (listed above); {} in all",
+                match &e {
+                    PipelineError::Config(p) => p.len(),
+                    _ => 1,
+                }
+            ),
+        });
+    }
+    let over = checked.over_limit(limit);
+    if !over.is_empty() {
+        return Err(PipelineError::QuarantineShare {
+            limit,
+            sources: over,
+        }
+        .into());
+    }
+    println!("the inbox is valid: a run would publish");
+    Ok(())
+}
+
+fn print_counts(published: &Published) {
+    println!(
+        "{:<22} {:>12} {:>12} {:>12}",
+        "source", "read", "accepted", "quarantined"
+    );
+    for c in &published.counts {
+        println!(
+            "{:<22} {:>12} {:>12} {:>12}",
+            c.source.name(),
+            c.rows_read,
+            c.rows_accepted,
+            c.rows_quarantined
+        );
+    }
+}
+
+fn demo(args: &DemoArgs) -> Result<(), Failure> {
+    let as_of = args.as_of.unwrap_or_else(today);
+    let inbox = args.dir.join("inbox");
+    let warehouse = args.dir.join("warehouse");
+    if inbox.exists() {
+        std::fs::remove_dir_all(&inbox).map_err(|e| {
+            failed(format!(
+                "{}: cannot clear the old demo inbox ({e})",
+                inbox.display()
+            ))
+        })?;
+    }
+    let spec = retention_synth::AgencySpec {
+        workers: args.workers,
+        years: args.years,
+        offices: args.offices,
+        seed: args.seed,
+        as_of,
+        faults: 0.001,
+    };
+    println!(
+        "Generating a synthetic agency: about {} workers, {} offices, {} years to {as_of} ...",
+        args.workers, args.offices, args.years
+    );
+    retention_synth::generate(&spec, &inbox, &mut |file| tracing::debug!(file, "writing"))
+        .map_err(|e| Failure {
+            code: if matches!(e, retention_synth::SynthError::InvalidSpec(_)) {
+                2
+            } else {
+                1
+            },
+            message: e.to_string(),
+        })?;
+    let (config, file) = load_config(None);
+    let bars = Bars::new();
+    let inbox_args = InboxArgs {
+        inbox: inbox.clone(),
+        as_of: Some(as_of),
+        pipeline: None,
+    };
+    let started = std::time::Instant::now();
+    let published = run(&request(&inbox_args, config?, file, &bars), &warehouse)?;
+    let elapsed = started.elapsed();
+
+    println!("\nRows per source");
+    print_counts(&published);
+    println!("\nQuarantined rows by reason");
+    if published.by_reason.is_empty() {
+        println!("  none");
+    }
+    for ((source, reason), n) in &published.by_reason {
+        println!("  {:<22} {:<22} {n:>6}", source.name(), reason.code());
+    }
+    println!("\nHeadcount and trailing-12-month turnover per office (as of {as_of})");
+    println!(
+        "  {:<10} {:>10} {:>12} {:>10}",
+        "office", "headcount", "separations", "turnover"
+    );
+    for h in &published.headlines {
+        let rate = h
+            .turnover_rate
+            .map_or("-".to_string(), |r| format!("{:.1}%", 100.0 * r));
+        println!(
+            "  {:<10} {:>10} {:>12} {:>10}",
+            h.office_id, h.headcount, h.separations, rate
+        );
+    }
+    println!(
+        "\nPipeline run took {:.1} s; tables are in {}",
+        elapsed.as_secs_f64(),
+        warehouse.join("current").display()
+    );
+    Ok(())
+}

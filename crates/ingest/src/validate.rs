@@ -1,0 +1,340 @@
+//! The per-source validation driver: frames records, applies rules 1-15 of CONTRACT.md
+//! section 2 in precedence order, and keeps exact counts.
+//!
+//! Rules 1-8 look at one row (the contract crate). Rules 9-11 compare a row with earlier
+//! rows of its source that passed the rules before them, so every row that passed 1-8 is
+//! kept as a *candidate* and indexed by full value and by key; later refusals (10-15)
+//! stay candidates because the contract counts them for the earlier rules. Rules 12, 13
+//! and 15 consult the offices and the roster, which exist before these sources are read
+//! because sources are validated in order. Rule 14 needs a worker's whole history and is
+//! applied afterwards by the job_history step.
+
+use crate::error::IngestError;
+use crate::input::{SourceFile, SourceReader};
+use crate::roster::{OfficeSet, Roster};
+use hashbrown::{DefaultHashBuilder, HashTable};
+use retention_contract::rows::{Refusal, RowContext, SourceRow};
+use retention_contract::{Day, Instrument, Interner, Reason, Source, Sym};
+use std::hash::BuildHasher;
+use std::path::PathBuf;
+
+/// One refused row, as published in the `quarantine` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarantineRow {
+    /// Source name.
+    pub source: Source,
+    /// Physical line where the record starts (Parquet: 1-based row number).
+    pub line: u64,
+    /// Reason code.
+    pub reason: Reason,
+    /// A sentence naming the field and value.
+    pub detail: String,
+    /// The record's text (invalid UTF-8 shown as U+FFFD).
+    pub raw: String,
+}
+
+/// What the other sources are checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// Per-row rules' context (as-of).
+    pub row: RowContext,
+    /// Accepted offices (rule 12).
+    pub offices: Option<&'a OfficeSet>,
+    /// Accepted workers and spells (rules 13 and 15).
+    pub roster: Option<&'a Roster>,
+}
+
+/// Everything learned from one source.
+#[derive(Debug)]
+pub struct Outcome<R> {
+    /// The source.
+    pub source: Source,
+    /// The file read.
+    pub path: PathBuf,
+    /// SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// Records read (header and blank lines excluded).
+    pub rows_read: u64,
+    /// Accepted rows, in file order.
+    pub accepted: Vec<R>,
+    /// Line of each accepted row.
+    pub lines: Vec<u32>,
+    /// Text of each accepted row (kept only when asked for: job_history, which can
+    /// still refuse rows after the stream has ended).
+    pub raws: Vec<String>,
+    /// Refused rows, in file order.
+    pub quarantine: Vec<QuarantineRow>,
+    /// Ids of this source's rows.
+    pub ids: Interner,
+    /// Worker index in the roster for each worker symbol of `ids` (None: not a worker id
+    /// or unknown).
+    pub worker_of: Vec<Option<u32>>,
+    /// Warnings about the file (unknown columns).
+    pub warnings: Vec<String>,
+}
+
+impl<R> Outcome<R> {
+    /// Rows accepted.
+    pub fn rows_accepted(&self) -> u64 {
+        self.accepted.len() as u64
+    }
+
+    /// Rows quarantined.
+    pub fn rows_quarantined(&self) -> u64 {
+        self.quarantine.len() as u64
+    }
+
+    /// Roster index of an accepted row's worker symbol.
+    pub fn worker(&self, sym: Sym) -> u32 {
+        self.worker_of[sym.0 as usize].expect("accepted rows name known workers")
+    }
+}
+
+/// Reads and validates one source file.
+pub fn ingest<R: SourceRow>(
+    file: SourceFile,
+    ctx: &Context<'_>,
+    keep_raw: bool,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Outcome<R>, IngestError> {
+    let mut reader = SourceReader::open(file)?;
+    let source = reader.file.source;
+    let columns = reader.columns.clone();
+    let warnings = columns
+        .unknown
+        .iter()
+        .map(|name| {
+            format!(
+                "{}: column {name:?} is not in the contract and is ignored",
+                reader.file.path.display()
+            )
+        })
+        .collect();
+    let hasher = DefaultHashBuilder::default();
+    let mut ids = Interner::default();
+    let mut candidates: Vec<R> = Vec::new();
+    let mut candidate_lines: Vec<u32> = Vec::new();
+    let mut accepted_flags: Vec<bool> = Vec::new();
+    let mut by_value: HashTable<u32> = HashTable::new();
+    let mut by_key: HashTable<u32> = HashTable::new();
+    let mut responses: Vec<Option<(Sym, Day, Instrument)>> = Vec::new();
+    let mut worker_of: Vec<Option<u32>> = Vec::new();
+    let mut quarantine = Vec::new();
+    let mut raws = Vec::new();
+    let mut rows_read = 0u64;
+    let width = columns.position.len();
+    let mut last_progress = 0u64;
+    let mut progress_due = false;
+
+    while let Some(rec) = reader.next_record()? {
+        rows_read += 1;
+        let line = rec.line;
+        let refuse = |reason: Reason, detail: String| QuarantineRow {
+            source,
+            line,
+            reason,
+            detail,
+            raw: String::from_utf8_lossy(rec.raw).into_owned(),
+        };
+        if let Some(broken) = rec.broken {
+            quarantine.push(refuse(
+                Reason::MalformedRow,
+                format!("broken quoting: {}", broken.describe()),
+            ));
+            continue;
+        }
+        // The record's bytes are checked, not only the unquoted data: two fields holding
+        // halves of one character concatenate into valid UTF-8 in `data`.
+        let (Ok(_), Ok(text)) = (std::str::from_utf8(rec.raw), std::str::from_utf8(rec.data))
+        else {
+            quarantine.push(refuse(
+                Reason::MalformedRow,
+                "the record is not valid UTF-8".into(),
+            ));
+            continue;
+        };
+        if rec.fields.len() != columns.width {
+            let detail = format!(
+                "the record has {} fields but the header has {}",
+                rec.fields.len(),
+                columns.width
+            );
+            quarantine.push(refuse(Reason::MalformedRow, detail));
+            continue;
+        }
+        // A stack array: no source has more than eight contract columns.
+        let mut fields: [&str; 8] = [""; 8];
+        for (slot, p) in fields.iter_mut().zip(&columns.position) {
+            if let Some(i) = p {
+                let (a, b) = rec.fields[*i];
+                *slot = text[a..b].trim_ascii();
+            }
+        }
+        let row = match R::validate(&fields[..width], &ctx.row, &mut ids) {
+            Ok(row) => row,
+            Err(Refusal { reason, detail }) => {
+                quarantine.push(refuse(reason, detail));
+                continue;
+            }
+        };
+
+        // Rule 9: equal in every contract column to an earlier row that passed 1-8.
+        let value_hash = hasher.hash_one(&row);
+        if let Some(&earlier) = by_value.find(value_hash, |&i| candidates[i as usize] == row) {
+            let detail = format!(
+                "every field equals line {}",
+                candidate_lines[earlier as usize]
+            );
+            quarantine.push(refuse(Reason::Duplicate, detail));
+            continue;
+        }
+        let index = candidates.len() as u32;
+        by_value.insert_unique(value_hash, index, |&i| {
+            hasher.hash_one(&candidates[i as usize])
+        });
+        let line32 = u32::try_from(line).unwrap_or(u32::MAX);
+        candidates.push(row);
+        candidate_lines.push(line32);
+        accepted_flags.push(false);
+        let row = &candidates[index as usize];
+
+        // Rule 10: same key as an earlier row that passed 1-9.
+        let key = row.key();
+        let key_hash = hasher.hash_one(key);
+        if let Some(&earlier) = by_key.find(key_hash, |&i| candidates[i as usize].key() == key) {
+            let names = key_columns(source);
+            let detail = format!(
+                "{names} equals that of line {} but other values differ",
+                candidate_lines[earlier as usize]
+            );
+            quarantine.push(refuse(Reason::DuplicateKey, detail));
+            continue;
+        }
+        by_key.insert_unique(key_hash, index, |&i| {
+            hasher.hash_one(candidates[i as usize].key())
+        });
+
+        // Rule 11: a response's rows agree on worker, date and instrument.
+        if let Some((response, header)) = row.response() {
+            let slot = response.0 as usize;
+            if responses.len() <= slot {
+                responses.resize(slot + 1, None);
+            }
+            match responses[slot] {
+                None => responses[slot] = Some(header),
+                Some(first) if first != header => {
+                    let what = if first.0 != header.0 {
+                        format!(
+                            "worker_id {:?} differs from {:?}",
+                            ids.resolve(header.0),
+                            ids.resolve(first.0)
+                        )
+                    } else if first.1 != header.1 {
+                        format!("administered_on {} differs from {}", header.1, first.1)
+                    } else {
+                        format!(
+                            "instrument {} differs from {}",
+                            header.2.code(),
+                            first.2.code()
+                        )
+                    };
+                    let detail = format!(
+                        "response_id {:?}: {what} on its first row",
+                        ids.resolve(response)
+                    );
+                    quarantine.push(refuse(Reason::InconsistentResponse, detail));
+                    continue;
+                }
+                Some(_) => {}
+            }
+        }
+
+        // Rule 12: the office must be an accepted office.
+        if let (Some(office), Some(offices)) = (row.office(), ctx.offices) {
+            let id = ids.resolve(office);
+            if offices.get(id).is_none() {
+                quarantine.push(refuse(
+                    Reason::UnknownOffice,
+                    format!("office_id {id:?} is not an accepted office"),
+                ));
+                continue;
+            }
+        }
+
+        // Rules 13 and 15: a known worker, employed on the row's date.
+        if let (Some((worker, day)), Some(roster)) = (row.employment(), ctx.roster) {
+            let slot = worker.0 as usize;
+            if worker_of.len() <= slot {
+                worker_of.resize(ids.len(), None);
+            }
+            let id = ids.resolve(worker);
+            if worker_of[slot].is_none() {
+                worker_of[slot] = roster.worker(id);
+            }
+            let Some(w) = worker_of[slot] else {
+                quarantine.push(refuse(
+                    Reason::UnknownWorker,
+                    format!("worker_id {id:?} has no accepted job_history row"),
+                ));
+                continue;
+            };
+            if roster.spell_on(w, day).is_none() {
+                let column = source
+                    .columns()
+                    .iter()
+                    .find(|c| c.name.ends_with("date") || c.name == "administered_on");
+                let column = column.map_or("date", |c| c.name);
+                let detail =
+                    format!("{column} {day} lies outside every employment spell of worker {id:?}");
+                quarantine.push(refuse(Reason::NotEmployed, detail));
+                continue;
+            }
+        }
+
+        accepted_flags[index as usize] = true;
+        if keep_raw {
+            raws.push(String::from_utf8_lossy(rec.raw).into_owned());
+        }
+        if rows_read - last_progress >= 65_536 {
+            last_progress = rows_read;
+            progress_due = true;
+        }
+        if progress_due {
+            progress_due = false;
+            progress(reader.progress());
+        }
+    }
+    progress(reader.progress());
+    drop(by_value);
+    drop(by_key);
+
+    let mut flags = accepted_flags.iter();
+    candidate_lines.retain(|_| *flags.next().expect("one flag per candidate"));
+    let mut flags = accepted_flags.iter();
+    candidates.retain(|_| *flags.next().expect("one flag per candidate"));
+    worker_of.resize(ids.len(), None);
+    Ok(Outcome {
+        source,
+        path: reader.file.path.clone(),
+        sha256: reader.sha256(),
+        rows_read,
+        accepted: candidates,
+        lines: candidate_lines,
+        raws,
+        quarantine,
+        ids,
+        worker_of,
+        warnings,
+    })
+}
+
+fn key_columns(source: Source) -> &'static str {
+    match source {
+        Source::Offices => "office_id",
+        Source::JobHistory => "(worker_id, effective_date)",
+        Source::CaseloadSnapshots => "(worker_id, snapshot_date)",
+        Source::SupervisionSessions => "(session_id, worker_id)",
+        Source::SurveyResponses => "(response_id, item)",
+        Source::ProgramEnrollments => "(worker_id, program, cohort_id)",
+    }
+}

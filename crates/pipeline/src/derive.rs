@@ -1,0 +1,606 @@
+//! Derived facts of CONTRACT.md sections 3 and 4, computed in Rust from the replayed
+//! spells: `worker_spells`, `survey_scores` and `worker_months`. These are procedural
+//! (walking each worker's spells day range by day range) and would be awkward and slow
+//! as SQL; the indicator layers built on them are SQL.
+//!
+//! Every output is sorted (by worker_key, then date or spell; survey scores by
+//! response_id), so a rerun over the same inputs writes the same rows in the same order.
+
+use arrow::array::{
+    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, RecordBatch,
+    StringBuilder,
+};
+use arrow::datatypes::{DataType, Field, Schema};
+use hmac::{Hmac, Mac};
+use retention_contract::rows::{EnrollmentRow, SessionRow, SnapshotRow, SurveyRow};
+use retention_contract::scoring::{self, SCALES, idx};
+use retention_contract::{Day, Instrument, Role, SessionFormat, TenureBand, TermReason};
+use retention_ingest::{OfficeSet, Outcome, Roster};
+use sha2::Sha256;
+use std::sync::Arc;
+
+/// The first 16 lowercase hex digits of HMAC-SHA256(key, worker_id) (section 3).
+pub fn worker_key(key: &[u8], worker_id: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(worker_id.as_bytes());
+    hex::encode(&mac.finalize().into_bytes()[..8])
+}
+
+/// Pseudonyms of every roster worker, and the worker order sorted by pseudonym.
+pub struct Pseudonyms {
+    /// worker_key by worker index.
+    pub keys: Vec<String>,
+    /// Worker indexes sorted by worker_key.
+    pub order: Vec<u32>,
+}
+
+impl Pseudonyms {
+    /// Computes every worker's key.
+    pub fn new(roster: &Roster, key: &[u8]) -> Pseudonyms {
+        let keys: Vec<String> = roster
+            .worker_ids
+            .iter()
+            .map(|id| worker_key(key, id))
+            .collect();
+        let mut order: Vec<u32> = (0..keys.len() as u32).collect();
+        order.sort_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]).then(a.cmp(&b)));
+        Pseudonyms { keys, order }
+    }
+}
+
+/// Rows grouped by worker index (compressed-sparse-row layout: worker w's items are
+/// `items[offsets[w]..offsets[w + 1]]`), built by a counting sort in two linear passes.
+pub struct ByWorker<T> {
+    offsets: Vec<usize>,
+    items: Vec<T>,
+}
+
+impl<T: Copy> ByWorker<T> {
+    /// Groups `(worker, item)` pairs produced twice by `pairs`.
+    pub fn new<I: Iterator<Item = (u32, T)>>(workers: usize, pairs: impl Fn() -> I) -> ByWorker<T> {
+        let mut offsets = vec![0usize; workers + 1];
+        let mut count = 0usize;
+        for (w, _) in pairs() {
+            offsets[w as usize + 1] += 1;
+            count += 1;
+        }
+        for w in 0..workers {
+            offsets[w + 1] += offsets[w];
+        }
+        let mut next = offsets.clone();
+        let mut items: Vec<Option<T>> = vec![None; count];
+        for (w, item) in pairs() {
+            items[next[w as usize]] = Some(item);
+            next[w as usize] += 1;
+        }
+        ByWorker {
+            offsets,
+            items: items
+                .into_iter()
+                .map(|i| i.expect("every slot filled"))
+                .collect(),
+        }
+    }
+
+    /// Sorts each worker's items.
+    pub fn sort_each_by_key<K: Ord>(&mut self, key: impl Fn(&T) -> K) {
+        for w in 0..self.offsets.len() - 1 {
+            let (a, b) = (self.offsets[w], self.offsets[w + 1]);
+            self.items[a..b].sort_by_key(&key);
+        }
+    }
+
+    /// Items of worker `w`.
+    pub fn of(&self, w: u32) -> &[T] {
+        &self.items[self.offsets[w as usize]..self.offsets[w as usize + 1]]
+    }
+}
+
+fn utf8(name: &str, nullable: bool) -> Field {
+    Field::new(name, DataType::Utf8, nullable)
+}
+
+fn batch(fields: Vec<Field>, columns: Vec<ArrayRef>) -> RecordBatch {
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+        .expect("columns match their schema")
+}
+
+/// Tenure band on `day` of a spell that started on `start`.
+fn band(start: Day, day: Day) -> &'static str {
+    TenureBand::from_tenure_days(day.0 - start.0).label()
+}
+
+/// `worker_spells`: one row per spell, every spell whatever its start date.
+pub fn worker_spells(
+    roster: &Roster,
+    names: &Pseudonyms,
+    offices: &OfficeSet,
+    as_of: Day,
+) -> RecordBatch {
+    let mut key = StringBuilder::new();
+    let mut spell_no = Int64Builder::new();
+    let mut start = Date32Builder::new();
+    let mut end = Date32Builder::new();
+    let mut reason = StringBuilder::new();
+    let mut office = StringBuilder::new();
+    let mut role = StringBuilder::new();
+    let mut duration = Int64Builder::new();
+    let mut censored = BooleanBuilder::new();
+    for &w in &names.order {
+        for (n, spell) in roster.spells[w as usize].iter().enumerate() {
+            key.append_value(&names.keys[w as usize]);
+            spell_no.append_value(n as i64 + 1);
+            start.append_value(spell.start.0);
+            end.append_option(spell.end.map(|e| e.0));
+            reason.append_option(spell.end_reason.map(TermReason::code));
+            let first = spell.segments[0];
+            office.append_value(&offices.ids[first.office.0 as usize]);
+            role.append_value(first.role.code());
+            duration.append_value(i64::from(spell.end.unwrap_or(as_of).0 - spell.start.0 + 1));
+            censored.append_value(spell.end.is_none());
+        }
+    }
+    batch(
+        vec![
+            utf8("worker_key", false),
+            Field::new("spell_no", DataType::Int64, false),
+            Field::new("start_date", DataType::Date32, false),
+            Field::new("end_date", DataType::Date32, true),
+            utf8("end_reason", true),
+            utf8("start_office_id", false),
+            utf8("start_role", false),
+            Field::new("duration_days", DataType::Int64, false),
+            Field::new("censored", DataType::Boolean, false),
+        ],
+        vec![
+            Arc::new(key.finish()),
+            Arc::new(spell_no.finish()),
+            Arc::new(start.finish()),
+            Arc::new(end.finish()),
+            Arc::new(reason.finish()),
+            Arc::new(office.finish()),
+            Arc::new(role.finish()),
+            Arc::new(duration.finish()),
+            Arc::new(censored.finish()),
+        ],
+    )
+}
+
+/// One scored response, as worker_months needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct ScoredResponse {
+    /// administered_on
+    pub date: Day,
+    /// Position of the response in byte order of response_id (for tie-breaks).
+    pub rank: u32,
+    /// sts_total, proqol_bo, brs_mean
+    pub values: [Option<f64>; 3],
+}
+
+/// `survey_scores` (one row per accepted response_id, sorted by response_id) and each
+/// worker's scored responses sorted by (administered_on, response_id).
+pub fn survey_scores(
+    survey: Option<&Outcome<SurveyRow>>,
+    roster: &Roster,
+    names: &Pseudonyms,
+    offices: &OfficeSet,
+) -> (RecordBatch, ByWorker<ScoredResponse>) {
+    struct Response {
+        id: u32,
+        worker: u32,
+        date: Day,
+        instrument: Instrument,
+        answered: u8,
+        answers: [u8; 31],
+    }
+    let mut responses: Vec<Response> = Vec::new();
+    if let Some(survey) = survey {
+        let mut slot_of = vec![u32::MAX; survey.ids.len()];
+        for row in &survey.accepted {
+            let slot = &mut slot_of[row.response.0 as usize];
+            if *slot == u32::MAX {
+                *slot = responses.len() as u32;
+                responses.push(Response {
+                    id: row.response.0,
+                    worker: survey.worker(row.worker),
+                    date: row.date,
+                    instrument: row.instrument,
+                    answered: 0,
+                    answers: [0; 31],
+                });
+            }
+            let r = &mut responses[*slot as usize];
+            r.answers[row.item as usize] = row.value;
+            r.answered += 1;
+        }
+        responses.sort_by(|a, b| {
+            survey
+                .ids
+                .resolve(retention_contract::Sym(a.id))
+                .cmp(survey.ids.resolve(retention_contract::Sym(b.id)))
+        });
+    }
+    let resolve = |id: u32| {
+        survey
+            .expect("responses come from the survey")
+            .ids
+            .resolve(retention_contract::Sym(id))
+    };
+
+    let mut response_id = StringBuilder::new();
+    let mut key = StringBuilder::new();
+    let mut date = Date32Builder::new();
+    let mut instrument = StringBuilder::new();
+    let mut office = StringBuilder::new();
+    let mut tenure = StringBuilder::new();
+    let mut answered = Int64Builder::new();
+    let mut scales: Vec<Float64Builder> = SCALES.iter().map(|_| Float64Builder::new()).collect();
+    let mut bands: Vec<StringBuilder> = (0..5).map(|_| StringBuilder::new()).collect();
+    let mut scored = Vec::with_capacity(responses.len());
+    for (rank, r) in responses.iter().enumerate() {
+        let spell = roster
+            .spell_on(r.worker, r.date)
+            .expect("rule 15 placed the response in a spell");
+        let s = scoring::score(r.instrument, &r.answers);
+        response_id.append_value(resolve(r.id));
+        key.append_value(&names.keys[r.worker as usize]);
+        date.append_value(r.date.0);
+        instrument.append_value(r.instrument.code());
+        office.append_value(&offices.ids[spell.segment_on(r.date).office.0 as usize]);
+        tenure.append_value(band(spell.start, r.date));
+        answered.append_value(i64::from(r.answered));
+        for (builder, value) in scales.iter_mut().zip(s.values) {
+            builder.append_option(value);
+        }
+        bands[0].append_option(s.values[idx::STS_TOTAL].map(scoring::sts_band));
+        bands[1].append_option(s.values[idx::PROQOL_CS].map(scoring::proqol_band));
+        bands[2].append_option(s.values[idx::PROQOL_BO].map(scoring::proqol_band));
+        bands[3].append_option(s.values[idx::PROQOL_STS].map(scoring::proqol_band));
+        bands[4].append_option(s.values[idx::BRS_MEAN].map(scoring::brs_band));
+        scored.push((
+            r.worker,
+            ScoredResponse {
+                date: r.date,
+                rank: rank as u32,
+                values: [
+                    s.values[idx::STS_TOTAL],
+                    s.values[idx::PROQOL_BO],
+                    s.values[idx::BRS_MEAN],
+                ],
+            },
+        ));
+    }
+    let mut fields = vec![
+        utf8("response_id", false),
+        utf8("worker_key", false),
+        Field::new("administered_on", DataType::Date32, false),
+        utf8("instrument", false),
+        utf8("office_id", false),
+        utf8("tenure_band", false),
+        Field::new("items_answered", DataType::Int64, false),
+    ];
+    fields.extend(
+        SCALES
+            .iter()
+            .map(|s| Field::new(s.name, DataType::Float64, true)),
+    );
+    fields.extend(
+        [
+            "sts_band",
+            "proqol_cs_band",
+            "proqol_bo_band",
+            "proqol_sts_band",
+            "brs_band",
+        ]
+        .map(|n| utf8(n, true)),
+    );
+    let mut columns: Vec<ArrayRef> = vec![
+        Arc::new(response_id.finish()),
+        Arc::new(key.finish()),
+        Arc::new(date.finish()),
+        Arc::new(instrument.finish()),
+        Arc::new(office.finish()),
+        Arc::new(tenure.finish()),
+        Arc::new(answered.finish()),
+    ];
+    columns.extend(scales.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
+    columns.extend(bands.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
+
+    let mut by_worker = ByWorker::new(roster.len(), || scored.iter().copied());
+    by_worker.sort_each_by_key(|r| (r.date, r.rank));
+    (batch(fields, columns), by_worker)
+}
+
+/// Accepted rows of the worker-linked sources, grouped by worker.
+pub struct WorkerFacts {
+    /// (snapshot_date, active_cases)
+    pub snapshots: ByWorker<(Day, u16)>,
+    /// (session_date, minutes, individual)
+    pub sessions: ByWorker<(Day, u16, bool)>,
+    /// (start_date, end_date)
+    pub enrollments: ByWorker<(Day, Option<Day>)>,
+}
+
+impl WorkerFacts {
+    /// Groups the accepted rows of the optional sources (absent = none).
+    pub fn new(
+        workers: usize,
+        snapshots: Option<&Outcome<SnapshotRow>>,
+        sessions: Option<&Outcome<SessionRow>>,
+        enrollments: Option<&Outcome<EnrollmentRow>>,
+    ) -> WorkerFacts {
+        let mut facts = WorkerFacts {
+            snapshots: ByWorker::new(workers, || {
+                snapshots.into_iter().flat_map(|o| {
+                    o.accepted
+                        .iter()
+                        .map(move |r| (o.worker(r.worker), (r.date, r.active_cases)))
+                })
+            }),
+            sessions: ByWorker::new(workers, || {
+                sessions.into_iter().flat_map(|o| {
+                    o.accepted.iter().map(move |r| {
+                        (
+                            o.worker(r.worker),
+                            (r.date, r.minutes, r.format == SessionFormat::Individual),
+                        )
+                    })
+                })
+            }),
+            enrollments: ByWorker::new(workers, || {
+                enrollments.into_iter().flat_map(|o| {
+                    o.accepted
+                        .iter()
+                        .map(move |r| (o.worker(r.worker), (r.start, r.end)))
+                })
+            }),
+        };
+        facts.sessions.sort_each_by_key(|s| s.0);
+        facts
+    }
+}
+
+/// One (month, office) of one worker while it is being accumulated.
+#[derive(Debug, Clone)]
+struct MonthCell {
+    month: i32,
+    office: u32,
+    days: i32,
+    last_day: Day,
+    role: Role,
+    fte: f64,
+    spell_start: Day,
+    separated: bool,
+    separation_reason: Option<TermReason>,
+    cases_sum: u64,
+    cases_n: u32,
+}
+
+/// `worker_months`: one row per worker, calendar month of the history window and office
+/// in which the worker was employed at least one day of the month up to as-of.
+pub fn worker_months(
+    roster: &Roster,
+    names: &Pseudonyms,
+    offices: &OfficeSet,
+    facts: &WorkerFacts,
+    surveys: &ByWorker<ScoredResponse>,
+    window_start: Day,
+    as_of: Day,
+) -> RecordBatch {
+    let mut key = StringBuilder::new();
+    let mut month_col = Date32Builder::new();
+    let mut office_col = StringBuilder::new();
+    let mut role_col = StringBuilder::new();
+    let mut band_col = StringBuilder::new();
+    let mut fte_col = Float64Builder::new();
+    let mut days_col = Int64Builder::new();
+    let mut separated_col = BooleanBuilder::new();
+    let mut reason_col = StringBuilder::new();
+    let mut caseload_col = Float64Builder::new();
+    let mut minutes_col = Int64Builder::new();
+    let mut individual_col = Int64Builder::new();
+    let mut survey_cols: [Float64Builder; 3] = std::array::from_fn(|_| Float64Builder::new());
+    let mut program_col = BooleanBuilder::new();
+
+    let mut cells: Vec<MonthCell> = Vec::new();
+    for &w in &names.order {
+        cells.clear();
+        let spells = &roster.spells[w as usize];
+        for spell in spells {
+            let spell_last = spell.last_day(as_of);
+            for (i, seg) in spell.segments.iter().enumerate() {
+                let seg_last = spell
+                    .segments
+                    .get(i + 1)
+                    .map_or(spell_last, |next| next.from.add_days(-1))
+                    .min(spell_last);
+                let mut from = seg.from.max(window_start);
+                while from <= seg_last {
+                    let month_last = from.month_end().min(seg_last);
+                    let month = from.month_index();
+                    let days = month_last.0 - from.0 + 1;
+                    let found = cells
+                        .iter_mut()
+                        .rev()
+                        .take_while(|c| c.month == month)
+                        .find(|c| c.office == seg.office.0);
+                    let cell = match found {
+                        Some(c) => c,
+                        None => {
+                            cells.push(MonthCell {
+                                month,
+                                office: seg.office.0,
+                                days: 0,
+                                last_day: month_last,
+                                role: seg.role,
+                                fte: seg.fte,
+                                spell_start: spell.start,
+                                separated: false,
+                                separation_reason: None,
+                                cases_sum: 0,
+                                cases_n: 0,
+                            });
+                            cells.last_mut().expect("just pushed")
+                        }
+                    };
+                    cell.days += days;
+                    if month_last >= cell.last_day {
+                        cell.last_day = month_last;
+                        cell.role = seg.role;
+                        cell.fte = seg.fte;
+                        cell.spell_start = spell.start;
+                    }
+                    from = month_last.add_days(1);
+                }
+            }
+            if let Some(end) = spell.end
+                && end >= window_start
+                && end <= as_of
+            {
+                let office = spell.segment_on(end).office.0;
+                let month = end.month_index();
+                if let Some(c) = cells
+                    .iter_mut()
+                    .find(|c| c.month == month && c.office == office)
+                {
+                    c.separated = true;
+                    c.separation_reason = spell.end_reason;
+                }
+            }
+        }
+        if cells.is_empty() {
+            continue;
+        }
+        cells.sort_by(|a, b| {
+            a.month
+                .cmp(&b.month)
+                .then_with(|| offices.ids[a.office as usize].cmp(&offices.ids[b.office as usize]))
+        });
+
+        for &(day, cases) in facts.snapshots.of(w) {
+            if day < window_start {
+                continue;
+            }
+            let office = roster
+                .office_on(w, day)
+                .expect("rule 15 placed the snapshot in a spell");
+            let month = day.month_index();
+            let first = cells.partition_point(|c| c.month < month);
+            if let Some(c) = cells[first..]
+                .iter_mut()
+                .take_while(|c| c.month == month)
+                .find(|c| c.office == office)
+            {
+                c.cases_sum += u64::from(cases);
+                c.cases_n += 1;
+            }
+        }
+
+        let sessions = facts.sessions.of(w);
+        let mut next_session = sessions.partition_point(|s| s.0 < window_start);
+        let enrollments = facts.enrollments.of(w);
+        let responses = surveys.of(w);
+        let mut next_response = 0usize;
+        let mut latest: [Option<f64>; 3] = [None; 3];
+        let mut i = 0;
+        while i < cells.len() {
+            let month = cells[i].month;
+            let mut j = i;
+            while j < cells.len() && cells[j].month == month {
+                j += 1;
+            }
+            let month_start = Day::from_month_index(month);
+            let month_end = month_start.month_end();
+            let (mut minutes, mut individual) = (0i64, 0i64);
+            while next_session < sessions.len() && sessions[next_session].0 <= month_end {
+                let (day, m, ind) = sessions[next_session];
+                if day >= month_start {
+                    minutes += i64::from(m);
+                    if ind {
+                        individual += i64::from(m);
+                    }
+                }
+                next_session += 1;
+            }
+            while next_response < responses.len() && responses[next_response].date <= month_end {
+                for (slot, v) in latest.iter_mut().zip(responses[next_response].values) {
+                    if v.is_some() {
+                        *slot = v;
+                    }
+                }
+                next_response += 1;
+            }
+            let in_program = enrollments
+                .iter()
+                .any(|&(s, e)| s <= month_end && e.is_none_or(|e| e >= month_start));
+            let supervised = (i..j)
+                .max_by_key(|&k| cells[k].last_day)
+                .expect("a month has cells");
+            for (k, c) in cells[i..j].iter().enumerate() {
+                key.append_value(&names.keys[w as usize]);
+                month_col.append_value(month_start.0);
+                office_col.append_value(&offices.ids[c.office as usize]);
+                role_col.append_value(c.role.code());
+                band_col.append_value(band(c.spell_start, c.last_day));
+                fte_col.append_value(c.fte);
+                days_col.append_value(i64::from(c.days));
+                separated_col.append_value(c.separated);
+                reason_col.append_option(
+                    c.separation_reason
+                        .filter(|_| c.separated)
+                        .map(TermReason::code),
+                );
+                caseload_col.append_option(
+                    (c.cases_n > 0).then(|| c.cases_sum as f64 / f64::from(c.cases_n)),
+                );
+                let here = i + k == supervised;
+                minutes_col.append_option(here.then_some(minutes));
+                individual_col.append_option(here.then_some(individual));
+                for (builder, v) in survey_cols.iter_mut().zip(latest) {
+                    builder.append_option(v);
+                }
+                program_col.append_value(in_program);
+            }
+            i = j;
+        }
+    }
+    let [mut sts, mut bo, mut brs] = survey_cols;
+    batch(
+        vec![
+            utf8("worker_key", false),
+            Field::new("month", DataType::Date32, false),
+            utf8("office_id", false),
+            utf8("role", false),
+            utf8("tenure_band", false),
+            Field::new("fte", DataType::Float64, false),
+            Field::new("days_employed", DataType::Int64, false),
+            Field::new("separated", DataType::Boolean, false),
+            utf8("separation_reason", true),
+            Field::new("caseload_mean", DataType::Float64, true),
+            Field::new("supervision_minutes", DataType::Int64, true),
+            Field::new("individual_minutes", DataType::Int64, true),
+            Field::new("sts_total", DataType::Float64, true),
+            Field::new("proqol_bo", DataType::Float64, true),
+            Field::new("brs_mean", DataType::Float64, true),
+            Field::new("in_program", DataType::Boolean, false),
+        ],
+        vec![
+            Arc::new(key.finish()),
+            Arc::new(month_col.finish()),
+            Arc::new(office_col.finish()),
+            Arc::new(role_col.finish()),
+            Arc::new(band_col.finish()),
+            Arc::new(fte_col.finish()),
+            Arc::new(days_col.finish()),
+            Arc::new(separated_col.finish()),
+            Arc::new(reason_col.finish()),
+            Arc::new(caseload_col.finish()),
+            Arc::new(minutes_col.finish()),
+            Arc::new(individual_col.finish()),
+            Arc::new(sts.finish()),
+            Arc::new(bo.finish()),
+            Arc::new(brs.finish()),
+            Arc::new(program_col.finish()),
+        ],
+    )
+}

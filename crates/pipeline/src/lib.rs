@@ -1,0 +1,14 @@
+//! Runs a pipeline file: ingest the inbox, derive the worker-level tables, and publish
+//! them into the warehouse (atomic swap of `current`, manifest, lock).
+#![deny(missing_docs)]
+
+pub mod config;
+pub mod derive;
+pub mod headline;
+pub mod run;
+pub mod warehouse;
+
+pub use config::{ConfigProblem, PipelineConfig};
+pub use run::{
+    Checked, PipelineError, Progress, Published, RunRequest, Silent, SourceCount, check, run,
+};

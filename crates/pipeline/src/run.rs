@@ -1,0 +1,645 @@
+//! One pipeline run, start to finish: find and check every input, validate the sources
+//! in contract order, refuse the run when a quarantine share is over its limit, derive
+//! the tables, and publish them atomically. `validate` stops after the checks.
+
+use crate::config::{ConfigProblem, PipelineConfig};
+use crate::derive::{Pseudonyms, WorkerFacts, survey_scores, worker_months, worker_spells};
+use crate::warehouse::{Warehouse, WarehouseError};
+use arrow::array::{ArrayRef, Int64Builder, RecordBatch, StringBuilder};
+use arrow::datatypes::{DataType, Field, Schema};
+use retention_contract::rows::{
+    EnrollmentRow, RowContext, SessionRow, SnapshotRow, SourceRow, SurveyRow,
+};
+use retention_contract::{Day, Reason, Source};
+use retention_ingest::input::SourceReader;
+use retention_ingest::{
+    Context, IngestError, OfficeSet, Outcome, QuarantineRow, Roster, SourceFile, ingest,
+    ingest_job_history, ingest_offices, locate,
+};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::Instant;
+use tracing::{info, warn};
+
+/// Environment variable that makes a run abort at a named point, for crash tests.
+/// `after-tables` aborts once every table is written but before `current` moves.
+pub const CRASH_POINT_ENV: &str = "RETENTION_CRASH_POINT";
+
+/// Why a run did not publish.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The pipeline file has problems (exit 2).
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Config(Vec<ConfigProblem>),
+    /// Sources are missing or unreadable as CSV headers (exit 2, or 1 for I/O).
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Inputs(Vec<IngestError>),
+    /// A quarantine share is over its limit (exit 3).
+    #[error("{}", refusal_text(.limit, .sources))]
+    QuarantineShare {
+        /// `max_quarantine_share`.
+        limit: f64,
+        /// (source, quarantined, read) of each source over the limit.
+        sources: Vec<(Source, u64, u64)>,
+    },
+    /// The warehouse could not be locked or written (exit 1).
+    #[error(transparent)]
+    Warehouse(#[from] WarehouseError),
+    /// A bad invocation (exit 2).
+    #[error("{0}")]
+    Usage(String),
+}
+
+fn refusal_text(limit: &f64, sources: &[(Source, u64, u64)]) -> String {
+    let parts: Vec<String> = sources
+        .iter()
+        .map(|(s, q, r)| {
+            format!(
+                "{s} has {q} of {r} rows quarantined ({:.1}%)",
+                100.0 * *q as f64 / *r as f64
+            )
+        })
+        .collect();
+    format!(
+        "refused to publish: {}, over max_quarantine_share {:.1}%; fix the extracts (see the quarantine with `retention validate`) or raise the limit in the pipeline file",
+        parts.join("; "),
+        100.0 * limit
+    )
+}
+
+impl PipelineError {
+    /// The process exit code of CONTRACT.md section 2.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            PipelineError::Config(_) | PipelineError::Usage(_) => 2,
+            PipelineError::Inputs(errors) => {
+                if errors.iter().all(IngestError::is_bad_input) {
+                    2
+                } else {
+                    1
+                }
+            }
+            PipelineError::QuarantineShare { .. } => 3,
+            PipelineError::Warehouse(_) => 1,
+        }
+    }
+}
+
+/// Progress callbacks (the CLI draws bars with them; tests pass [`Silent`]).
+pub trait Progress: Sync {
+    /// A source starts: its file size in bytes.
+    fn source_started(&self, _source: Source, _bytes: u64) {}
+    /// Bytes of the source's file read so far.
+    fn source_progress(&self, _source: Source, _bytes: u64) {}
+    /// A source is done.
+    fn source_finished(&self, _source: Source) {}
+    /// A named stage starts.
+    fn stage(&self, _name: &str) {}
+}
+
+/// Progress that shows nothing.
+pub struct Silent;
+impl Progress for Silent {}
+
+/// What a run is asked to do.
+pub struct RunRequest<'a> {
+    /// The inbox folder.
+    pub inbox: PathBuf,
+    /// The reference date.
+    pub as_of: Day,
+    /// The pipeline file's settings.
+    pub config: PipelineConfig,
+    /// Path of the pipeline file, for the manifest.
+    pub pipeline_file: Option<PathBuf>,
+    /// Progress display.
+    pub progress: &'a dyn Progress,
+}
+
+/// Counts of one source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceCount {
+    /// The source.
+    pub source: Source,
+    /// The file read (None: an optional source that was absent).
+    pub path: Option<PathBuf>,
+    /// SHA-256 of the file.
+    pub sha256: Option<String>,
+    /// Records read.
+    pub rows_read: u64,
+    /// Accepted.
+    pub rows_accepted: u64,
+    /// Quarantined.
+    pub rows_quarantined: u64,
+}
+
+/// Everything the checks found.
+pub struct Checked {
+    /// Per-source counts, in contract order.
+    pub counts: Vec<SourceCount>,
+    /// Every quarantined row, by source then line.
+    pub quarantine: Vec<QuarantineRow>,
+    /// Warnings about the inputs (unknown columns).
+    pub warnings: Vec<String>,
+    offices: Outcome<retention_contract::rows::OfficeRow>,
+    office_set: OfficeSet,
+    roster: Roster,
+    snapshots: Option<Outcome<SnapshotRow>>,
+    sessions: Option<Outcome<SessionRow>>,
+    survey: Option<Outcome<SurveyRow>>,
+    enrollments: Option<Outcome<EnrollmentRow>>,
+}
+
+impl Checked {
+    /// Quarantined rows per (source, reason).
+    pub fn by_reason(&self) -> BTreeMap<(Source, Reason), u64> {
+        let mut out = BTreeMap::new();
+        for q in &self.quarantine {
+            *out.entry((q.source, q.reason)).or_insert(0) += 1;
+        }
+        out
+    }
+
+    /// Sources whose quarantined share is over the limit (only sources of 100 rows or more).
+    pub fn over_limit(&self, limit: f64) -> Vec<(Source, u64, u64)> {
+        self.counts
+            .iter()
+            .filter(|c| {
+                c.rows_read >= 100 && c.rows_quarantined as f64 / c.rows_read as f64 > limit
+            })
+            .map(|c| (c.source, c.rows_quarantined, c.rows_read))
+            .collect()
+    }
+}
+
+/// Finds every source file and reads every header, reporting all problems at once.
+pub fn locate_inputs(
+    inbox: &Path,
+    config: &PipelineConfig,
+) -> Result<Vec<Option<SourceFile>>, PipelineError> {
+    if !inbox.is_dir() {
+        return Err(PipelineError::Usage(format!(
+            "{}: the inbox folder does not exist; pass the folder holding the extracts with --inbox",
+            inbox.display()
+        )));
+    }
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for source in Source::ALL {
+        match locate(inbox, source) {
+            Ok(Some(file)) => match SourceReader::open(file.clone()) {
+                Ok(_) => files.push(Some(file)),
+                Err(e) => {
+                    problems.push(e);
+                    files.push(None);
+                }
+            },
+            Ok(None) if config.is_optional(source) => files.push(None),
+            Ok(None) => {
+                problems.push(IngestError::MissingSource {
+                    source_name: source,
+                    inbox: inbox.to_path_buf(),
+                });
+                files.push(None);
+            }
+            Err(e) => {
+                problems.push(e);
+                files.push(None);
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(files)
+    } else {
+        Err(PipelineError::Inputs(problems))
+    }
+}
+
+/// Runs every check of CONTRACT.md sections 1 and 2 and keeps what was accepted.
+pub fn check(request: &RunRequest<'_>) -> Result<Checked, PipelineError> {
+    let files = locate_inputs(&request.inbox, &request.config)?;
+    let row = RowContext {
+        as_of: request.as_of,
+    };
+    let progress = request.progress;
+    let one = |e: IngestError| PipelineError::Inputs(vec![e]);
+    let started = Instant::now();
+
+    let file = |s: Source| files[s as usize].clone();
+    let offices_file = file(Source::Offices).expect("offices are required");
+    progress.source_started(Source::Offices, size(&offices_file));
+    let (offices, office_set) = ingest_offices(
+        offices_file,
+        &Context {
+            row,
+            offices: None,
+            roster: None,
+        },
+        &|b| progress.source_progress(Source::Offices, b),
+    )
+    .map_err(one)?;
+    progress.source_finished(Source::Offices);
+    let jobs_file = file(Source::JobHistory).expect("job_history is required");
+    progress.source_started(Source::JobHistory, size(&jobs_file));
+    let ctx = Context {
+        row,
+        offices: Some(&office_set),
+        roster: None,
+    };
+    let (jobs, roster) = ingest_job_history(jobs_file, &ctx, &|b| {
+        progress.source_progress(Source::JobHistory, b)
+    })
+    .map_err(one)?;
+    progress.source_finished(Source::JobHistory);
+    info!(
+        offices = office_set.ids.len(),
+        workers = roster.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "offices and job history replayed"
+    );
+
+    // The four sources checked against the roster are independent: two threads (the
+    // machines have two cores) take them largest first.
+    let ctx = Context {
+        row,
+        offices: Some(&office_set),
+        roster: Some(&roster),
+    };
+    let mut rest: Vec<Source> = [
+        Source::CaseloadSnapshots,
+        Source::SupervisionSessions,
+        Source::SurveyResponses,
+        Source::ProgramEnrollments,
+    ]
+    .into_iter()
+    .filter(|s| files[*s as usize].is_some())
+    .collect();
+    rest.sort_by_key(|s| std::cmp::Reverse(files[*s as usize].as_ref().map_or(0, size)));
+    let queue = Mutex::new(rest);
+    let snapshots = Mutex::new(None);
+    let sessions = Mutex::new(None);
+    let survey = Mutex::new(None);
+    let enrollments = Mutex::new(None);
+    let failure: Mutex<Option<IngestError>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                loop {
+                    let Some(source) = queue.lock().expect("queue").pop() else {
+                        break;
+                    };
+                    let f = files[source as usize]
+                        .clone()
+                        .expect("filtered to present files");
+                    progress.source_started(source, size(&f));
+                    let p = |b| progress.source_progress(source, b);
+                    let result = match source {
+                        Source::CaseloadSnapshots => run_one(f, &ctx, &p, &snapshots),
+                        Source::SupervisionSessions => run_one(f, &ctx, &p, &sessions),
+                        Source::SurveyResponses => run_one(f, &ctx, &p, &survey),
+                        _ => run_one(f, &ctx, &p, &enrollments),
+                    };
+                    progress.source_finished(source);
+                    if let Err(e) = result {
+                        failure.lock().expect("failure").get_or_insert(e);
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = failure.into_inner().expect("failure") {
+        return Err(one(e));
+    }
+    let (snapshots, sessions, survey, enrollments) = (
+        snapshots.into_inner().expect("lock"),
+        sessions.into_inner().expect("lock"),
+        survey.into_inner().expect("lock"),
+        enrollments.into_inner().expect("lock"),
+    );
+
+    let mut counts = Vec::new();
+    let mut quarantine = Vec::new();
+    let mut warnings = Vec::new();
+    collect(
+        Source::Offices,
+        Some(&offices),
+        &mut counts,
+        &mut quarantine,
+        &mut warnings,
+    );
+    collect(
+        Source::JobHistory,
+        Some(&jobs),
+        &mut counts,
+        &mut quarantine,
+        &mut warnings,
+    );
+    collect(
+        Source::CaseloadSnapshots,
+        snapshots.as_ref(),
+        &mut counts,
+        &mut quarantine,
+        &mut warnings,
+    );
+    collect(
+        Source::SupervisionSessions,
+        sessions.as_ref(),
+        &mut counts,
+        &mut quarantine,
+        &mut warnings,
+    );
+    collect(
+        Source::SurveyResponses,
+        survey.as_ref(),
+        &mut counts,
+        &mut quarantine,
+        &mut warnings,
+    );
+    collect(
+        Source::ProgramEnrollments,
+        enrollments.as_ref(),
+        &mut counts,
+        &mut quarantine,
+        &mut warnings,
+    );
+    for w in &warnings {
+        warn!("{w}");
+    }
+    for c in &counts {
+        info!(source = %c.source, rows_read = c.rows_read, rows_accepted = c.rows_accepted, rows_quarantined = c.rows_quarantined, "source validated");
+    }
+    info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        quarantined = quarantine.len(),
+        "validation finished"
+    );
+    Ok(Checked {
+        counts,
+        quarantine,
+        warnings,
+        offices,
+        office_set,
+        roster,
+        snapshots,
+        sessions,
+        survey,
+        enrollments,
+    })
+}
+
+fn size(file: &SourceFile) -> u64 {
+    std::fs::metadata(&file.path).map_or(0, |m| m.len())
+}
+
+fn run_one<R: SourceRow>(
+    file: SourceFile,
+    ctx: &Context<'_>,
+    progress: &(dyn Fn(u64) + Sync),
+    slot: &Mutex<Option<Outcome<R>>>,
+) -> Result<(), IngestError> {
+    let outcome = ingest::<R>(file, ctx, false, progress)?;
+    *slot.lock().expect("slot") = Some(outcome);
+    Ok(())
+}
+
+fn collect<R>(
+    source: Source,
+    outcome: Option<&Outcome<R>>,
+    counts: &mut Vec<SourceCount>,
+    quarantine: &mut Vec<QuarantineRow>,
+    warnings: &mut Vec<String>,
+) {
+    match outcome {
+        Some(o) => {
+            counts.push(SourceCount {
+                source,
+                path: Some(o.path.clone()),
+                sha256: Some(o.sha256.clone()),
+                rows_read: o.rows_read,
+                rows_accepted: o.rows_accepted(),
+                rows_quarantined: o.rows_quarantined(),
+            });
+            quarantine.extend(o.quarantine.iter().cloned());
+            warnings.extend(o.warnings.iter().cloned());
+        }
+        None => counts.push(SourceCount {
+            source,
+            path: None,
+            sha256: None,
+            rows_read: 0,
+            rows_accepted: 0,
+            rows_quarantined: 0,
+        }),
+    }
+}
+
+/// What a published run produced.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// The run id (the folder name under `runs/`).
+    pub run_id: String,
+    /// The run folder.
+    pub run_dir: PathBuf,
+    /// Table name and row count, in publish order.
+    pub tables: Vec<(String, usize)>,
+    /// Per-source counts.
+    pub counts: Vec<SourceCount>,
+    /// Quarantined rows per (source, reason).
+    pub by_reason: BTreeMap<(Source, Reason), u64>,
+    /// Headcount and trailing-12-month turnover per office.
+    pub headlines: Vec<crate::headline::OfficeHeadline>,
+}
+
+/// Runs the pipeline and publishes into `warehouse`.
+pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published, PipelineError> {
+    let started_at = chrono::Utc::now();
+    let warehouse = Warehouse::lock(warehouse_root)?;
+    request.progress.stage("ingest");
+    let checked = check(request)?;
+    let over = checked.over_limit(request.config.settings.max_quarantine_share);
+    if !over.is_empty() {
+        return Err(PipelineError::QuarantineShare {
+            limit: request.config.settings.max_quarantine_share,
+            sources: over,
+        });
+    }
+
+    request.progress.stage("derive");
+    let derive_started = Instant::now();
+    let as_of = request.as_of;
+    let window_start = as_of
+        .month_start()
+        .add_months(1 - request.config.settings.history_months as i32);
+    let key = warehouse.pseudonym_key()?;
+    let names = Pseudonyms::new(&checked.roster, &key);
+    let spells = worker_spells(&checked.roster, &names, &checked.office_set, as_of);
+    let (scores, scored) = survey_scores(
+        checked.survey.as_ref(),
+        &checked.roster,
+        &names,
+        &checked.office_set,
+    );
+    let facts = WorkerFacts::new(
+        checked.roster.len(),
+        checked.snapshots.as_ref(),
+        checked.sessions.as_ref(),
+        checked.enrollments.as_ref(),
+    );
+    let months = worker_months(
+        &checked.roster,
+        &names,
+        &checked.office_set,
+        &facts,
+        &scored,
+        window_start,
+        as_of,
+    );
+    info!(
+        elapsed_ms = derive_started.elapsed().as_millis() as u64,
+        worker_months = months.num_rows(),
+        "derived tables built"
+    );
+
+    request.progress.stage("publish");
+    let run_id = format!(
+        "{}-{:05}",
+        started_at.format("%Y%m%dT%H%M%S%.3fZ"),
+        std::process::id() % 100_000
+    );
+    let folder = warehouse.begin_run(&run_id)?;
+    let tables: Vec<(&str, RecordBatch)> = vec![
+        ("quarantine", quarantine_table(&checked.quarantine)),
+        ("source_counts", source_counts_table(&checked.counts)),
+        ("offices", offices_table(&checked)),
+        ("worker_spells", spells),
+        ("worker_months", months),
+        ("survey_scores", scores),
+    ];
+    for (name, batch) in &tables {
+        folder.write_table(name, batch)?;
+    }
+    if std::env::var(CRASH_POINT_ENV).as_deref() == Ok("after-tables") {
+        std::process::abort();
+    }
+    let finished_at = chrono::Utc::now();
+    let manifest = json!({
+        "run_id": run_id,
+        "program_version": env!("CARGO_PKG_VERSION"),
+        "pipeline": request.config.pipeline.name,
+        "pipeline_file": request.pipeline_file.as_ref().map(|p| p.display().to_string()),
+        "as_of": as_of.to_string(),
+        "started_at": started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "finished_at": finished_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "inputs": checked.counts.iter().map(|c| json!({
+            "source": c.source.name(),
+            "path": c.path.as_ref().map(|p| p.display().to_string()),
+            "sha256": c.sha256,
+            "rows_read": c.rows_read,
+            "rows_accepted": c.rows_accepted,
+            "rows_quarantined": c.rows_quarantined,
+        })).collect::<Vec<_>>(),
+        "tables": tables.iter().map(|(n, b)| (n.to_string(), json!(b.num_rows()))).collect::<serde_json::Map<_, _>>(),
+    });
+    folder.write_manifest(&manifest)?;
+    let run_dir = warehouse.commit(folder, request.config.publish.keep_runs as usize)?;
+    info!(run_id = %run_id, run_dir = %run_dir.display(), "published; current now points at this run");
+    Ok(Published {
+        run_id,
+        run_dir,
+        tables: tables
+            .iter()
+            .map(|(n, b)| (n.to_string(), b.num_rows()))
+            .collect(),
+        by_reason: checked.by_reason(),
+        headlines: crate::headline::office_headlines(&checked.roster, &checked.office_set, as_of),
+        counts: checked.counts,
+    })
+}
+
+fn quarantine_table(rows: &[QuarantineRow]) -> RecordBatch {
+    let mut source = StringBuilder::new();
+    let mut line = Int64Builder::new();
+    let mut reason = StringBuilder::new();
+    let mut detail = StringBuilder::new();
+    let mut raw = StringBuilder::new();
+    for q in rows {
+        source.append_value(q.source.name());
+        line.append_value(q.line as i64);
+        reason.append_value(q.reason.code());
+        detail.append_value(&q.detail);
+        raw.append_value(&q.raw);
+    }
+    let schema = Schema::new(vec![
+        Field::new("source", DataType::Utf8, false),
+        Field::new("line", DataType::Int64, false),
+        Field::new("reason", DataType::Utf8, false),
+        Field::new("detail", DataType::Utf8, false),
+        Field::new("raw", DataType::Utf8, false),
+    ]);
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(source.finish()),
+        Arc::new(line.finish()),
+        Arc::new(reason.finish()),
+        Arc::new(detail.finish()),
+        Arc::new(raw.finish()),
+    ];
+    RecordBatch::try_new(Arc::new(schema), columns).expect("schema matches")
+}
+
+fn source_counts_table(counts: &[SourceCount]) -> RecordBatch {
+    let mut source = StringBuilder::new();
+    let (mut read, mut accepted, mut quarantined) = (
+        Int64Builder::new(),
+        Int64Builder::new(),
+        Int64Builder::new(),
+    );
+    for c in counts {
+        source.append_value(c.source.name());
+        read.append_value(c.rows_read as i64);
+        accepted.append_value(c.rows_accepted as i64);
+        quarantined.append_value(c.rows_quarantined as i64);
+    }
+    let schema = Schema::new(vec![
+        Field::new("source", DataType::Utf8, false),
+        Field::new("rows_read", DataType::Int64, false),
+        Field::new("rows_accepted", DataType::Int64, false),
+        Field::new("rows_quarantined", DataType::Int64, false),
+    ]);
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(source.finish()),
+        Arc::new(read.finish()),
+        Arc::new(accepted.finish()),
+        Arc::new(quarantined.finish()),
+    ];
+    RecordBatch::try_new(Arc::new(schema), columns).expect("schema matches")
+}
+
+fn offices_table(checked: &Checked) -> RecordBatch {
+    let o = &checked.offices;
+    let mut id = StringBuilder::new();
+    let mut name = StringBuilder::new();
+    let mut region = StringBuilder::new();
+    let mut standard = Int64Builder::new();
+    for row in &o.accepted {
+        id.append_value(o.ids.resolve(row.office_id));
+        name.append_value(&row.office_name);
+        region.append_option(row.region.as_deref());
+        standard.append_value(i64::from(row.caseload_standard));
+    }
+    let schema = Schema::new(vec![
+        Field::new("office_id", DataType::Utf8, false),
+        Field::new("office_name", DataType::Utf8, false),
+        Field::new("region", DataType::Utf8, true),
+        Field::new("caseload_standard", DataType::Int64, false),
+    ]);
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(id.finish()),
+        Arc::new(name.finish()),
+        Arc::new(region.finish()),
+        Arc::new(standard.finish()),
+    ];
+    RecordBatch::try_new(Arc::new(schema), columns).expect("schema matches")
+}

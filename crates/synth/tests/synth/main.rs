@@ -1,0 +1,7 @@
+//! Integration tests of the synthetic agency generator, one binary split by topic.
+
+mod clean;
+mod determinism;
+mod realism;
+mod scale;
+mod support;

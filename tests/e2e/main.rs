@@ -1,0 +1,8 @@
+//! End-to-end tests of the `retention` binary and the pipeline, one test binary split
+//! into topic modules (ripgrep's layout).
+
+mod cli;
+mod conservation;
+mod derived;
+mod publish;
+mod util;
