@@ -344,6 +344,7 @@ impl ParquetRows {
         self.number += 1;
         Ok(Some(Record {
             line: self.number,
+            offset: 0,
             raw: &self.raw,
             data: &self.data,
             fields: &self.fields,

@@ -18,6 +18,9 @@ use retention_contract::{Day, Instrument, Interner, Reason, Source, Sym};
 use std::hash::BuildHasher;
 use std::path::PathBuf;
 
+/// End of a `same_key` chain.
+const NO_ROW: u32 = u32::MAX;
+
 /// One refused row, as published in the `quarantine` table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuarantineRow {
@@ -100,6 +103,12 @@ pub fn ingest<R: SourceRow>(
     let mut reader = SourceReader::open(file)?;
     let source = reader.file.source;
     let columns = reader.columns.clone();
+    // Only a plain CSV's size predicts its row count (gz is compressed, Parquet encoded).
+    let file_size = if reader.file.format == crate::input::Format::Csv {
+        reader.file_size()
+    } else {
+        0
+    };
     let warnings = columns
         .unknown
         .iter()
@@ -115,8 +124,9 @@ pub fn ingest<R: SourceRow>(
     let mut candidates: Vec<R> = Vec::new();
     let mut candidate_lines: Vec<u32> = Vec::new();
     let mut accepted_flags: Vec<bool> = Vec::new();
-    let mut by_value: HashTable<u32> = HashTable::new();
     let mut by_key: HashTable<u32> = HashTable::new();
+    let mut same_key: Vec<u32> = Vec::new();
+    let mut sized = false;
     let mut responses: Vec<Option<(Sym, Day, Instrument)>> = Vec::new();
     let mut worker_of: Vec<Option<u32>> = Vec::new();
     let mut quarantine = Vec::new();
@@ -128,6 +138,23 @@ pub fn ingest<R: SourceRow>(
 
     while let Some(rec) = reader.next_record()? {
         rows_read += 1;
+        if !sized && rows_read == 4096 {
+            // Reserve for the whole file from the first records' average length, so the
+            // large vectors and the key table do not double (and briefly double their
+            // memory) as they grow.
+            sized = true;
+            let consumed = rec.offset;
+            if consumed > 0 {
+                let estimate = (file_size as f64 / consumed as f64 * 4096.0 * 1.02) as usize;
+                candidates.reserve(estimate.saturating_sub(candidates.len()));
+                candidate_lines.reserve(estimate.saturating_sub(candidate_lines.len()));
+                accepted_flags.reserve(estimate.saturating_sub(accepted_flags.len()));
+                same_key.reserve(estimate.saturating_sub(same_key.len()));
+                by_key.reserve(estimate.saturating_sub(by_key.len()), |&i| {
+                    hasher.hash_one(candidates[i as usize].key())
+                });
+            }
+        }
         let line = rec.line;
         let refuse = |reason: Reason, detail: String| QuarantineRow {
             source,
@@ -178,41 +205,57 @@ pub fn ingest<R: SourceRow>(
             }
         };
 
-        // Rule 9: equal in every contract column to an earlier row that passed 1-8.
-        let value_hash = hasher.hash_one(&row);
-        if let Some(&earlier) = by_value.find(value_hash, |&i| candidates[i as usize] == row) {
-            let detail = format!(
-                "every field equals line {}",
-                candidate_lines[earlier as usize]
-            );
-            quarantine.push(refuse(Reason::Duplicate, detail));
-            continue;
-        }
-        let index = candidates.len() as u32;
-        by_value.insert_unique(value_hash, index, |&i| {
-            hasher.hash_one(&candidates[i as usize])
-        });
-        let line32 = u32::try_from(line).unwrap_or(u32::MAX);
-        candidates.push(row);
-        candidate_lines.push(line32);
-        accepted_flags.push(false);
-        let row = &candidates[index as usize];
-
-        // Rule 10: same key as an earlier row that passed 1-9.
+        // Rules 9 and 10. Rows equal in every column share their key, so one table keyed
+        // by key suffices: it points at the first row with that key (which passed 1-9),
+        // and `same_key` chains the later rows with that key but other values (which
+        // passed 1-8), so an exact copy of any of them is found by walking the chain.
         let key = row.key();
         let key_hash = hasher.hash_one(key);
-        if let Some(&earlier) = by_key.find(key_hash, |&i| candidates[i as usize].key() == key) {
+        let first_with_key = by_key
+            .find(key_hash, |&i| candidates[i as usize].key() == key)
+            .copied();
+        if let Some(first) = first_with_key {
+            let mut at = first;
+            let mut last = first;
+            loop {
+                if candidates[at as usize] == row {
+                    let detail =
+                        format!("every field equals line {}", candidate_lines[at as usize]);
+                    quarantine.push(refuse(Reason::Duplicate, detail));
+                    break;
+                }
+                last = at;
+                match same_key[at as usize] {
+                    NO_ROW => break,
+                    next => at = next,
+                }
+            }
+            if candidates[at as usize] == row {
+                continue;
+            }
+            let index = candidates.len() as u32;
+            same_key[last as usize] = index;
+            candidates.push(row);
+            candidate_lines.push(u32::try_from(line).unwrap_or(u32::MAX));
+            accepted_flags.push(false);
+            same_key.push(NO_ROW);
             let names = key_columns(source);
             let detail = format!(
                 "{names} equals that of line {} but other values differ",
-                candidate_lines[earlier as usize]
+                candidate_lines[first as usize]
             );
             quarantine.push(refuse(Reason::DuplicateKey, detail));
             continue;
         }
+        let index = candidates.len() as u32;
         by_key.insert_unique(key_hash, index, |&i| {
             hasher.hash_one(candidates[i as usize].key())
         });
+        candidates.push(row);
+        candidate_lines.push(u32::try_from(line).unwrap_or(u32::MAX));
+        accepted_flags.push(false);
+        same_key.push(NO_ROW);
+        let row = &candidates[index as usize];
 
         // Rule 11: a response's rows agree on worker, date and instrument.
         if let Some((response, header)) = row.response() {
@@ -305,8 +348,8 @@ pub fn ingest<R: SourceRow>(
         }
     }
     progress(reader.progress());
-    drop(by_value);
     drop(by_key);
+    drop(same_key);
 
     let mut flags = accepted_flags.iter();
     candidate_lines.retain(|_| *flags.next().expect("one flag per candidate"));

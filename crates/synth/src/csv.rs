@@ -429,3 +429,76 @@ impl<S: Source> Sink<S> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spelled(look: Look, fill: impl FnOnce(&mut Fields)) -> String {
+        let mut f = Fields::default();
+        fill(&mut f);
+        let mut out = Vec::new();
+        push_record(&mut out, (0..f.len()).map(|i| f.get(i)), look);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn fields_needing_quotes_get_rfc4180_quoting() {
+        let line = spelled(Look::default(), |f| {
+            f.text("Lake County Office, Main Street");
+            f.text(r#"say "hi""#);
+            f.text("plain");
+            f.empty();
+        });
+        assert_eq!(
+            line,
+            r#""Lake County Office, Main Street","say ""hi""",plain,"#
+        );
+    }
+
+    #[test]
+    fn looks_change_spelling_not_value() {
+        let d = NaiveDate::from_ymd_opt(2021, 3, 5).unwrap();
+        let fill = |f: &mut Fields, look: Look| {
+            f.worker(41);
+            f.date(d, look);
+            f.code("HIRE", look);
+            f.int(7, look);
+            f.fte(8, look);
+        };
+        let plain = Look::default();
+        assert_eq!(
+            spelled(plain, |f| fill(f, plain)),
+            "W000042,2021-03-05,HIRE,7,0.8"
+        );
+        let odd = Look {
+            us_date: true,
+            lower: true,
+            quote: true,
+            pad: true,
+            spaces: false,
+        };
+        assert_eq!(
+            spelled(odd, |f| fill(f, odd)),
+            r#""W000042",3/5/2021,hire,07,0.80"#
+        );
+        let spaced = Look {
+            spaces: true,
+            ..Look::default()
+        };
+        assert_eq!(
+            spelled(spaced, |f| fill(f, spaced)),
+            " W000042 , 2021-03-05 , HIRE , 7 , 0.8 "
+        );
+    }
+
+    #[test]
+    fn ids_are_zero_padded_and_grow_past_their_width() {
+        let line = spelled(Look::default(), |f| {
+            f.office(6);
+            f.id("S", 123, 7);
+            f.worker(1_234_566);
+        });
+        assert_eq!(line, "OFF007,S0000123,W1234567");
+    }
+}

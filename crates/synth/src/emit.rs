@@ -131,6 +131,8 @@ struct Present {
     worker: u32,
     office: u16,
     supervisor_role: bool,
+    /// The supervisor named on the worker's latest job_history row.
+    assigned: Option<u32>,
     /// Up to two employed stretches in the month (a termination and a rehire).
     spans: [(NaiveDate, NaiveDate); 2],
     n_spans: usize,
@@ -194,6 +196,7 @@ pub(crate) fn sessions<S: Source<Row = SessionRow>>(
                 worker: wi as u32,
                 office: 0,
                 supervisor_role: false,
+                assigned: None,
                 spans: [(ms, ms); 2],
                 n_spans: 0,
                 supervision: agency.supervision(wi as u32, m as i64),
@@ -213,6 +216,7 @@ pub(crate) fn sessions<S: Source<Row = SessionRow>>(
             let post = w.post_on(last_day).expect("employed on a spell day");
             p.office = post.office;
             p.supervisor_role = post.role == crate::codes::Role::Supervisor;
+            p.assigned = post.supervisor;
             present.push(p);
         }
         for list in &mut by_office {
@@ -282,10 +286,13 @@ pub(crate) fn sessions<S: Source<Row = SessionRow>>(
                     Supervision::Missed => 0,
                 };
                 let others = supervisors.iter().filter(|&&s| s != p.worker).count();
-                let supervisor = if others == 0 {
+                let supervisor = if let Some(s) = p.assigned.filter(|s| supervisors.contains(s)) {
+                    // The supervisor of record, while they supervise in this office.
+                    Some(s)
+                } else if others == 0 {
                     None
                 } else {
-                    // Stable within a year: the worker's supervisor does not change monthly.
+                    // Else one of the office's supervisors, the same one all year.
                     let k = mix(agency.seed ^ ((p.worker as u64) << 20) ^ (ms.year() as u64))
                         as usize
                         % others;
@@ -422,7 +429,7 @@ pub(crate) fn surveys<S: Source<Row = SurveyRow>>(
         let sts = w.sts_level(a.date) + mood;
         let burnout = w.burnout_level(a.date) + mood;
         let resilience = w.resilience() + 0.2 * normal(&mut rng) - 0.5 * mood;
-        for instrument in Instrument::ALL {
+        for &instrument in Instrument::ALL {
             response += 1;
             // Now and then a respondent gives up: fewer than 80% of items answered.
             let skip = if rng.random_bool(0.01) { 0.4 } else { 0.03 };

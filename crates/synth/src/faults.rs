@@ -368,7 +368,8 @@ impl Source for JobFaults<'_> {
                     Action::Termination => {
                         let now = row.event.reason.unwrap_or(SeparationReason::Other);
                         let others: Vec<SeparationReason> = SeparationReason::ALL
-                            .into_iter()
+                            .iter()
+                            .copied()
                             .filter(|r| *r != now)
                             .collect();
                         changed.event.reason = Some(others[rng.random_range(0..others.len())]);

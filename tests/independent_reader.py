@@ -1,0 +1,197 @@
+"""Reads the published Parquet with an independent reader (pyarrow) and checks it
+against the inbox with logic written separately from the Rust code.
+
+Run by `make test` as: python tests/independent_reader.py target/debug/retention
+
+It generates a small agency with faults, runs the pipeline, then checks:
+- every table reads with pyarrow and has the contract's columns;
+- source_counts balances and matches what the generator wrote;
+- the quarantine is exactly the generator's expected bad rows;
+- survey_scores equals an independent re-scoring of the accepted item rows
+  (CONTRACT.md section 3: reversed items, proration, the 80% rule, bands);
+- worker_months' days per worker equal the days of worker_spells inside the window;
+- no published table except quarantine holds a raw worker_id.
+"""
+
+import csv
+import datetime as dt
+import glob
+import math
+import os
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+
+import pyarrow.parquet as pq
+
+AS_OF = dt.date(2025, 6, 30)
+HISTORY_MONTHS = 120
+failures = []
+checks = [0]
+
+
+def check(condition, message):
+    checks[0] += 1
+    if not condition:
+        failures.append(message)
+
+
+def table(wh, name):
+    files = sorted(glob.glob(os.path.join(wh, "current", name, "*.parquet")))
+    assert files, f"no Parquet files for {name}"
+    return pq.read_table(files).to_pylist()
+
+
+SCALES = {
+    "sts_total": ("STSS", list(range(1, 18)), [], False),
+    "sts_intrusion": ("STSS", [2, 3, 6, 10, 13], [], False),
+    "sts_avoidance": ("STSS", [1, 5, 7, 9, 12, 14, 17], [], False),
+    "sts_arousal": ("STSS", [4, 8, 11, 15, 16], [], False),
+    "proqol_cs": ("PROQOL5", [3, 6, 12, 16, 18, 20, 22, 24, 27, 30], [], False),
+    "proqol_bo": ("PROQOL5", [1, 4, 8, 10, 15, 17, 19, 21, 26, 29], [1, 4, 15, 17, 29], False),
+    "proqol_sts": ("PROQOL5", [2, 5, 7, 9, 11, 13, 14, 23, 25, 28], [], False),
+    "brs_mean": ("BRS", [1, 2, 3, 4, 5, 6], [2, 4, 6], True),
+}
+
+
+def score(instrument, answers):
+    out = {}
+    for name, (inst, items, reversed_items, mean) in SCALES.items():
+        if inst != instrument:
+            out[name] = None
+            continue
+        values = [6 - answers[i] if i in reversed_items else answers[i] for i in items if i in answers]
+        if len(values) < math.ceil(0.8 * len(items) - 1e-9):
+            out[name] = None
+        elif mean:
+            out[name] = sum(values) / len(values)
+        else:
+            out[name] = sum(values) / len(values) * len(items)
+    return out
+
+
+def sts_band(x):
+    return None if x is None else "little_or_none" if x < 28 else "mild" if x < 38 else "moderate" if x < 44 else "high" if x < 49 else "severe"
+
+
+def proqol_band(x):
+    return None if x is None else "low" if x <= 22 else "moderate" if x < 42 else "high"
+
+
+def brs_band(x):
+    return None if x is None else "low" if x < 3.0 else "normal" if x <= 4.3 else "high"
+
+
+def main(binary):
+    work = tempfile.mkdtemp(prefix="retention-pyarrow-")
+    inbox, wh = os.path.join(work, "inbox"), os.path.join(work, "wh")
+    pipeline = os.path.join(work, "p.toml")
+    with open(pipeline, "w") as f:
+        f.write("[settings]\nmax_quarantine_share = 1.0\n")
+    env = dict(os.environ, RETENTION_PSEUDONYM_KEY="pyarrow-check", RUST_LOG="warn")
+    generated = subprocess.run(
+        [binary, "generate", "--workers", "150", "--years", "3", "--offices", "4", "--seed", "9",
+         "--faults", "0.005", "--as-of", AS_OF.isoformat(), "--out", inbox],
+        check=True, capture_output=True, text=True, env=env).stdout
+    subprocess.run([binary, "run", "--inbox", inbox, "--warehouse", wh, "--as-of", AS_OF.isoformat(),
+                    "--pipeline", pipeline], check=True, capture_output=True, text=True, env=env)
+
+    columns = {
+        "quarantine": ["source", "line", "reason", "detail", "raw"],
+        "source_counts": ["source", "rows_read", "rows_accepted", "rows_quarantined"],
+        "offices": ["office_id", "office_name", "region", "caseload_standard"],
+        "worker_spells": ["worker_key", "spell_no", "start_date", "end_date", "end_reason",
+                          "start_office_id", "start_role", "duration_days", "censored"],
+        "worker_months": ["worker_key", "month", "office_id", "role", "tenure_band", "fte", "days_employed",
+                          "separated", "separation_reason", "caseload_mean", "supervision_minutes",
+                          "individual_minutes", "sts_total", "proqol_bo", "brs_mean", "in_program"],
+        "survey_scores": ["response_id", "worker_key", "administered_on", "instrument", "office_id", "tenure_band",
+                          "items_answered"] + list(SCALES) +
+                         ["sts_band", "proqol_cs_band", "proqol_bo_band", "proqol_sts_band", "brs_band"],
+    }
+    tables = {}
+    for name, cols in columns.items():
+        files = sorted(glob.glob(os.path.join(wh, "current", name, "*.parquet")))
+        schema_names = pq.read_schema(files[0]).names
+        check(schema_names == cols, f"{name} columns {schema_names} != {cols}")
+        tables[name] = table(wh, name)
+
+    written = {}
+    for line in generated.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == "rows":
+            written[parts[0]] = int(parts[1])
+    for row in tables["source_counts"]:
+        check(row["rows_read"] == row["rows_accepted"] + row["rows_quarantined"], f"unbalanced {row}")
+        check(row["rows_read"] == written[row["source"]], f"{row['source']}: read {row['rows_read']}, written {written[row['source']]}")
+
+    with open(os.path.join(inbox, "expected_quarantine.csv")) as f:
+        expected = sorted((r["source"], int(r["line"]), r["reason"]) for r in csv.DictReader(f))
+    got = sorted((r["source"], r["line"], r["reason"]) for r in tables["quarantine"])
+    check(got == expected, f"quarantine differs from the injected faults: {len(got)} vs {len(expected)}")
+
+    # Independent re-scoring of the accepted survey rows (physical line = record line:
+    # the generator writes no multi-line records in survey_responses.csv).
+    refused = {line for (source, line, _) in expected if source == "survey_responses"}
+    responses = {}
+    with open(os.path.join(inbox, "survey_responses.csv"), newline="", encoding="utf-8", errors="replace") as f:
+        for number, line in enumerate(f, start=1):
+            if number == 1 or number in refused or not line.strip():
+                continue
+            rid, _worker, _date, instrument, item, value = next(csv.reader([line]))
+            r = responses.setdefault(rid.strip(), {"instrument": instrument.strip().upper(), "answers": {}})
+            r["answers"][int(item)] = int(value)
+    scores = {r["response_id"]: r for r in tables["survey_scores"]}
+    check(set(scores) == set(responses), f"scored responses differ: {len(scores)} vs {len(responses)}")
+    ids = sorted(scores)
+    check([r["response_id"] for r in tables["survey_scores"]] == sorted(ids, key=lambda s: s.encode()),
+          "survey_scores is sorted by response_id")
+    for rid, r in responses.items():
+        if rid not in scores:
+            continue
+        mine = score(r["instrument"], r["answers"])
+        theirs = scores[rid]
+        check(theirs["items_answered"] == len(r["answers"]), f"{rid} items_answered")
+        for name, value in mine.items():
+            other = theirs[name]
+            same = (value is None and other is None) or (value is not None and other is not None and abs(value - other) < 1e-9)
+            check(same, f"{rid} {name}: independent {value}, published {other}")
+        check(theirs["sts_band"] == sts_band(mine["sts_total"]), f"{rid} sts_band")
+        check(theirs["proqol_bo_band"] == proqol_band(mine["proqol_bo"]), f"{rid} proqol_bo_band")
+        check(theirs["brs_band"] == brs_band(mine["brs_mean"]), f"{rid} brs_band")
+
+    # Days in worker_months per worker = days of their spells inside the window.
+    first = AS_OF.replace(day=1)
+    for _ in range(HISTORY_MONTHS - 1):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    spell_days = defaultdict(int)
+    for s in tables["worker_spells"]:
+        start, end = max(s["start_date"], first), min(s["end_date"] or AS_OF, AS_OF)
+        if start <= end:
+            spell_days[s["worker_key"]] += (end - start).days + 1
+    month_days = defaultdict(int)
+    for m in tables["worker_months"]:
+        month_days[m["worker_key"]] += m["days_employed"]
+        check(m["month"].day == 1, "month is the 1st")
+    check(dict(spell_days) == dict(month_days), "worker_months days differ from worker_spells days")
+
+    # No raw worker id outside the quarantine.
+    with open(os.path.join(inbox, "job_history.csv"), newline="", encoding="utf-8", errors="replace") as f:
+        raw_ids = {row[0].strip() for row in csv.reader(f) if row}
+    for name, rows in tables.items():
+        if name == "quarantine":
+            continue
+        for row in rows:
+            for value in row.values():
+                check(not (isinstance(value, str) and value in raw_ids), f"{name} holds a raw worker id {value!r}")
+
+    print(f"independent reader (pyarrow): {len(tables)} tables, {len(responses)} responses re-scored")
+    for message in failures[:30]:
+        print("FAIL:", message)
+    print(f"{checks[0] - len(failures)} passed, {len(failures)} failed")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
