@@ -18,9 +18,8 @@ demo: build-release
 ## test: formatting, lints, every Rust test (unit, integration, end-to-end), and the independent pyarrow reader
 test: tools venv
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --all-targets -- -D warnings
-	$(CARGO) nextest run --no-fail-fast
-	$(CARGO) build --bin retention
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) nextest run --workspace --no-fail-fast
 	$(PYTHON) tests/independent_reader.py target/debug/retention
 
 ## bench: time and memory of the nightly run on the large synthetic agency (release build)
@@ -49,7 +48,7 @@ fmt:
 
 ## lint: clippy with warnings as errors
 lint:
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 # cargo-nextest runs the tests; install it when the machine lacks it.
 tools:

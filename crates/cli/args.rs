@@ -49,6 +49,11 @@ pub enum Command {
         after_help = "Example:\n  retention validate --inbox /data/inbox/2026-11-23 --show 20\n\nExit codes as for run: 0 the inbox would publish, 2 bad input, 3 a quarantine share is over its limit."
     )]
     Validate(ValidateArgs),
+    /// Run SQL against the published tables and leadership views (a prompt when no SQL is given).
+    #[command(
+        after_help = "Examples:\n  retention query --warehouse wh \"select * from office_risk where tenure_band = 'ALL' order by turnover_rate desc limit 5\"\n  retention query --warehouse wh -f report.sql --format csv > report.csv\n  retention query --warehouse wh            (interactive: end statements with ';', \\q quits, \\d lists relations)\n\nViews: data_quality, office_risk, turnover_trend, supervision, wellbeing, retention_curves.\nPublished tables are also in the schema `warehouse` (warehouse.office_indicators, ...)."
+    )]
+    Query(QueryArgs),
     /// Generate a demo agency, run the nightly pipeline on it, print the headline numbers.
     #[command(
         after_help = "Example:\n  retention demo --dir demo-data\n\nWrites DIR/inbox and DIR/warehouse; rerunning replaces the inbox and publishes a new run."
@@ -117,6 +122,38 @@ pub struct ValidateArgs {
     /// Print up to this many quarantined rows (source:line reason detail).
     #[arg(long, default_value_t = 10)]
     pub show: usize,
+}
+
+/// Output formats of `query`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned table for people.
+    Table,
+    /// CSV with a header row.
+    Csv,
+    /// A JSON array of objects.
+    Json,
+    /// Parquet (needs --output, or stdout redirected to a file).
+    Parquet,
+}
+
+/// Arguments of `query`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The warehouse whose current run is queried.
+    #[arg(long)]
+    pub warehouse: PathBuf,
+    /// SQL to run; several statements may be separated by ';'.
+    pub sql: Option<String>,
+    /// Read the SQL from this file instead.
+    #[arg(short = 'f', long = "file", conflicts_with = "sql")]
+    pub file: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Write the result to this file instead of stdout.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
 }
 
 /// Arguments of `demo`.

@@ -1,7 +1,10 @@
 //! What each command does: turn arguments into calls on the library crates and print
 //! their results. No domain logic lives here.
 
-use crate::args::{Command, DemoArgs, GenerateArgs, InboxArgs, LogFormat, RunArgs, ValidateArgs};
+use crate::args::{
+    Command, DemoArgs, GenerateArgs, InboxArgs, LogFormat, OutputFormat, QueryArgs, RunArgs,
+    ValidateArgs,
+};
 use crate::progress::Bars;
 use retention_contract::Day;
 use retention_pipeline::{PipelineConfig, PipelineError, Published, RunRequest, check, run};
@@ -52,7 +55,170 @@ pub fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Run(args) => run_command(&args),
         Command::Validate(args) => validate(&args),
         Command::Demo(args) => demo(&args),
+        Command::Query(args) => query(&args),
     }
+}
+
+fn query(args: &QueryArgs) -> Result<(), Failure> {
+    use retention_pipeline::query::{QueryError, execute, open, split_statements};
+    use std::io::{BufRead, IsTerminal, Read, Write};
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| failed(format!("cannot start the query engine: {e}")))?;
+    let code = |e: &QueryError| match e {
+        QueryError::NoCurrentRun(_) | QueryError::Statement(_) => 2,
+        _ => 1,
+    };
+    let ctx = runtime
+        .block_on(open(&args.warehouse))
+        .map_err(|e| Failure {
+            code: code(&e),
+            message: e.to_string(),
+        })?;
+    if args.format == OutputFormat::Parquet
+        && args.output.is_none()
+        && std::io::stdout().is_terminal()
+    {
+        return Err(Failure { code: 2, message: "--format parquet writes binary data: pass --output FILE or redirect stdout to a file".into() });
+    }
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .map_err(|e| failed(format!("{}: cannot create ({e})", path.display())))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    };
+    let script = match (&args.sql, &args.file) {
+        (Some(sql), _) => Some(sql.clone()),
+        (None, Some(file)) => Some(std::fs::read_to_string(file).map_err(|e| Failure {
+            code: 2,
+            message: format!("{}: cannot read the SQL file ({e})", file.display()),
+        })?),
+        (None, None) if !std::io::stdin().is_terminal() => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| failed(format!("cannot read SQL from stdin ({e})")))?;
+            Some(text)
+        }
+        (None, None) => None,
+    };
+    let run = |sql: &str, out: &mut dyn Write| -> Result<(), Failure> {
+        let (schema, batches) = runtime.block_on(execute(&ctx, sql)).map_err(|e| Failure {
+            code: code(&e),
+            message: e.to_string(),
+        })?;
+        write_result(args.format, &schema, &batches, out)
+            .map_err(|e| failed(format!("cannot write the result ({e})")))
+    };
+    match script {
+        Some(text) => {
+            let statements = split_statements(&text);
+            if statements.is_empty() {
+                return Err(Failure {
+                    code: 2,
+                    message: "no SQL statement given".into(),
+                });
+            }
+            for statement in &statements {
+                run(statement, &mut out)?;
+            }
+        }
+        None => {
+            eprintln!("retention query: end statements with ';'. \\d lists relations, \\q quits.");
+            let mut buffer = String::new();
+            let stdin = std::io::stdin();
+            loop {
+                eprint!(
+                    "{}",
+                    if buffer.is_empty() {
+                        "retention> "
+                    } else {
+                        "       ... "
+                    }
+                );
+                let mut line = String::new();
+                if stdin
+                    .lock()
+                    .read_line(&mut line)
+                    .map_err(|e| failed(e.to_string()))?
+                    == 0
+                {
+                    break;
+                }
+                let trimmed = line.trim();
+                if buffer.is_empty() && (trimmed == "\\q" || trimmed == "quit" || trimmed == "exit")
+                {
+                    break;
+                }
+                if buffer.is_empty() && trimmed == "\\d" {
+                    buffer = "select table_schema, table_name, table_type from information_schema.tables where table_schema in ('public', 'warehouse') order by 1, 2;".into();
+                } else {
+                    buffer.push_str(&line);
+                }
+                if buffer.trim_end().ends_with(';') {
+                    for statement in split_statements(&buffer) {
+                        if let Err(f) = run(&statement, &mut out) {
+                            eprintln!("error: {}", f.message);
+                        }
+                    }
+                    let _ = out.flush();
+                    buffer.clear();
+                }
+            }
+        }
+    }
+    out.flush()
+        .map_err(|e| failed(format!("cannot write the result ({e})")))
+}
+
+fn write_result(
+    format: OutputFormat,
+    schema: &arrow::datatypes::SchemaRef,
+    batches: &[arrow::array::RecordBatch],
+    out: &mut dyn std::io::Write,
+) -> Result<(), Box<dyn std::error::Error>> {
+    match format {
+        OutputFormat::Table => {
+            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+            if rows > 0 {
+                writeln!(
+                    out,
+                    "{}",
+                    arrow::util::pretty::pretty_format_batches(batches)?
+                )?;
+            }
+            writeln!(out, "({rows} row{})", if rows == 1 { "" } else { "s" })?;
+        }
+        OutputFormat::Csv => {
+            let mut writer = arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(&mut *out);
+            for b in batches {
+                writer.write(b)?;
+            }
+        }
+        OutputFormat::Json => {
+            let mut writer = arrow::json::ArrayWriter::new(&mut *out);
+            let refs: Vec<&arrow::array::RecordBatch> = batches.iter().collect();
+            writer.write_batches(&refs)?;
+            writer.finish()?;
+            writeln!(out)?;
+        }
+        OutputFormat::Parquet => {
+            let mut buffer = Vec::new();
+            let mut writer =
+                parquet::arrow::ArrowWriter::try_new(&mut buffer, schema.clone(), None)?;
+            for b in batches {
+                writer.write(b)?;
+            }
+            writer.close()?;
+            out.write_all(&buffer)?;
+        }
+    }
+    Ok(())
 }
 
 fn today() -> chrono::NaiveDate {

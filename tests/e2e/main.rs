@@ -4,5 +4,6 @@
 mod cli;
 mod conservation;
 mod derived;
+mod indicators;
 mod publish;
 mod util;

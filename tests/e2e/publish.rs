@@ -7,13 +7,15 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-const TABLES: [&str; 6] = [
+const TABLES: [&str; 8] = [
     "quarantine",
     "source_counts",
     "offices",
     "worker_spells",
     "worker_months",
     "survey_scores",
+    "office_indicators",
+    "retention_curves",
 ];
 
 fn generated_inbox(dir: &Path, workers: &str) -> PathBuf {

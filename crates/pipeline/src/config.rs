@@ -12,7 +12,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// The stages a pipeline runs, in the only order that makes sense today.
-pub const STAGES: [&str; 3] = ["ingest", "derive", "publish"];
+pub const STAGES: [&str; 4] = ["ingest", "derive", "sql", "publish"];
 
 /// A whole pipeline file.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -39,7 +39,8 @@ pub struct PipelineSection {
     /// Name shown in logs and the manifest.
     pub name: String,
     /// Stages in order: ingest (read and validate the inbox), derive (spells, worker
-    /// months, survey scores), publish (write tables and switch `current`).
+    /// months, survey scores), sql (the staging, intermediate and mart models of `sql/`,
+    /// then suppression and survival curves), publish (write tables, switch `current`).
     pub stages: Vec<String>,
 }
 

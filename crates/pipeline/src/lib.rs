@@ -3,9 +3,14 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod curves;
 pub mod derive;
 pub mod headline;
+pub mod query;
 pub mod run;
+pub mod sql;
+pub mod sql_inputs;
+pub mod suppression;
 pub mod warehouse;
 
 pub use config::{ConfigProblem, PipelineConfig};

@@ -51,6 +51,33 @@ pub enum PipelineError {
     /// A bad invocation (exit 2).
     #[error("{0}")]
     Usage(String),
+    /// An SQL model failed (exit 1: an internal error).
+    #[error(transparent)]
+    Sql(#[from] crate::sql::SqlError),
+}
+
+/// Runs the SQL layers over the inputs on a small tokio runtime (DataFusion is async).
+fn run_sql_stage(
+    inputs: Vec<(&str, RecordBatch)>,
+) -> Result<Vec<(&'static str, RecordBatch)>, PipelineError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            PipelineError::Sql(crate::sql::SqlError {
+                layer: "runtime".into(),
+                name: "tokio".into(),
+                message: e.to_string(),
+            })
+        })?;
+    runtime.block_on(async {
+        let ctx = crate::sql::pipeline_session();
+        for (name, batch) in inputs {
+            crate::sql::register(&ctx, name, batch)?;
+        }
+        Ok(crate::sql::run_models(&ctx, crate::sql::MODELS).await?)
+    })
 }
 
 fn refusal_text(limit: &f64, sources: &[(Source, u64, u64)]) -> String {
@@ -83,7 +110,7 @@ impl PipelineError {
                 }
             }
             PipelineError::QuarantineShare { .. } => 3,
-            PipelineError::Warehouse(_) => 1,
+            PipelineError::Warehouse(_) | PipelineError::Sql(_) => 1,
         }
     }
 }
@@ -470,9 +497,8 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
     request.progress.stage("derive");
     let derive_started = Instant::now();
     let as_of = request.as_of;
-    let window_start = as_of
-        .month_start()
-        .add_months(1 - request.config.settings.history_months as i32);
+    let window_start =
+        crate::sql_inputs::window_start(as_of, request.config.settings.history_months);
     let key = warehouse.pseudonym_key()?;
     let names = Pseudonyms::new(&checked.roster, &key);
     let spells = worker_spells(&checked.roster, &names, &checked.office_set, as_of);
@@ -503,6 +529,61 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
         "derived tables built"
     );
 
+    request.progress.stage("sql");
+    let sql_started = Instant::now();
+    let offices = offices_table(&checked);
+    let inputs = vec![
+        ("offices", offices.clone()),
+        ("worker_spells", spells.clone()),
+        ("worker_months", months.clone()),
+        ("survey_scores", scores.clone()),
+        (
+            "src_periods",
+            crate::sql_inputs::periods(as_of, request.config.settings.history_months),
+        ),
+        (
+            "src_worker_segments",
+            crate::sql_inputs::worker_segments(&checked.roster, &names, &checked.office_set, as_of),
+        ),
+        (
+            "src_caseload_snapshots",
+            crate::sql_inputs::caseload_snapshots(&facts, checked.roster.len(), window_start),
+        ),
+        (
+            "src_settings",
+            crate::sql_inputs::settings(&request.config.settings),
+        ),
+    ];
+    drop(facts);
+    let marts = run_sql_stage(inputs)?;
+    let unsuppressed = marts
+        .into_iter()
+        .find(|(n, _)| *n == "office_indicators_unsuppressed")
+        .map(|(_, b)| b)
+        .expect("the mart is in MODELS");
+    let indicators = crate::suppression::apply(
+        &unsuppressed,
+        i64::from(request.config.settings.min_group_size),
+    )
+    .map_err(|e| {
+        PipelineError::Sql(crate::sql::SqlError {
+            layer: "suppression".into(),
+            name: "office_indicators".into(),
+            message: e.to_string(),
+        })
+    })?;
+    let curves = crate::curves::retention_curves(&crate::curves::curves(
+        &checked.roster,
+        &checked.office_set,
+        window_start,
+        as_of,
+    ));
+    info!(
+        elapsed_ms = sql_started.elapsed().as_millis() as u64,
+        office_indicators = indicators.num_rows(),
+        "indicators computed"
+    );
+
     request.progress.stage("publish");
     let run_id = format!(
         "{}-{:05}",
@@ -513,10 +594,12 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
     let tables: Vec<(&str, RecordBatch)> = vec![
         ("quarantine", quarantine_table(&checked.quarantine)),
         ("source_counts", source_counts_table(&checked.counts)),
-        ("offices", offices_table(&checked)),
+        ("offices", offices),
         ("worker_spells", spells),
         ("worker_months", months),
         ("survey_scores", scores),
+        ("office_indicators", indicators),
+        ("retention_curves", curves),
     ];
     for (name, batch) in &tables {
         folder.write_table(name, batch)?;
@@ -554,7 +637,13 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
             .map(|(n, b)| (n.to_string(), b.num_rows()))
             .collect(),
         by_reason: checked.by_reason(),
-        headlines: crate::headline::office_headlines(&checked.roster, &checked.office_set, as_of),
+        headlines: crate::headline::office_headlines(
+            &tables
+                .iter()
+                .find(|(n, _)| *n == "office_indicators")
+                .expect("published")
+                .1,
+        ),
         counts: checked.counts,
     })
 }

@@ -1,0 +1,150 @@
+//! Opening a published warehouse for SQL: every table of `WAREHOUSE/current` registered
+//! in the `warehouse` schema (and under its plain name where no view takes that name),
+//! and the leadership views under their plain names. `retention query` uses this today;
+//! the Postgres-wire server will serve the same session.
+
+use crate::sql::{SqlError, VIEWS, register_views, session};
+use arrow::array::RecordBatch;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::ListingOptions;
+use datafusion::prelude::SessionContext;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Why a warehouse cannot be opened or a statement failed.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// No published run.
+    #[error("{}: no published run (WAREHOUSE/current is missing); publish one with `retention run` first", .0.display())]
+    NoCurrentRun(std::path::PathBuf),
+    /// Reading the warehouse failed.
+    #[error("{}: cannot read the published tables ({})", .0.display(), .1)]
+    Io(std::path::PathBuf, std::io::Error),
+    /// A view or table could not be registered.
+    #[error(transparent)]
+    Setup(#[from] SqlError),
+    /// The statement failed.
+    #[error("SQL error: {0}")]
+    Statement(String),
+}
+
+/// A session over the warehouse's current run, with its tables and views.
+pub async fn open(warehouse: &Path) -> Result<SessionContext, QueryError> {
+    let current = warehouse.join("current");
+    if !current.join("run_manifest.json").is_file() {
+        return Err(QueryError::NoCurrentRun(warehouse.to_path_buf()));
+    }
+    let ctx = session();
+    let setup = |name: &str, e: datafusion::error::DataFusionError| SqlError {
+        layer: "warehouse".into(),
+        name: name.into(),
+        message: e.to_string(),
+    };
+    ctx.sql("create schema warehouse")
+        .await
+        .map_err(|e| setup("warehouse", e))?;
+    let mut tables: Vec<String> = std::fs::read_dir(&current)
+        .map_err(|e| QueryError::Io(current.clone(), e))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    tables.sort();
+    for table in &tables {
+        let dir = current.join(table);
+        let url = format!(
+            "{}/",
+            dir.canonicalize()
+                .map_err(|e| QueryError::Io(dir.clone(), e))?
+                .display()
+        );
+        let options =
+            ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+        ctx.register_listing_table(
+            format!("warehouse.{table}").as_str(),
+            &url,
+            options.clone(),
+            None,
+            None,
+        )
+        .await
+        .map_err(|e| setup(table, e))?;
+        if !VIEWS.iter().any(|v| v.name == table) {
+            ctx.register_listing_table(table.as_str(), &url, options, None, None)
+                .await
+                .map_err(|e| setup(table, e))?;
+        }
+    }
+    register_views(&ctx).await?;
+    Ok(ctx)
+}
+
+/// Runs one statement and collects its rows with their schema.
+pub async fn execute(
+    ctx: &SessionContext,
+    sql: &str,
+) -> Result<(arrow::datatypes::SchemaRef, Vec<RecordBatch>), QueryError> {
+    let df = ctx
+        .sql(sql)
+        .await
+        .map_err(|e| QueryError::Statement(e.to_string()))?;
+    let schema = Arc::new(df.schema().as_arrow().clone());
+    let batches = df
+        .collect()
+        .await
+        .map_err(|e| QueryError::Statement(e.to_string()))?;
+    Ok((schema, batches))
+}
+
+/// Splits a script into statements at semicolons outside quotes and comments.
+pub fn split_statements(script: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut chars = script.chars().peekable();
+    let (mut single, mut double) = (false, false);
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' if !double => single = !single,
+            '"' if !single => double = !double,
+            '-' if !single && !double && chars.peek() == Some(&'-') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+                current.push('\n');
+                continue;
+            }
+            ';' if !single && !double => {
+                if !current.trim().is_empty() {
+                    out.push(current.trim().to_string());
+                }
+                current.clear();
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    if !current.trim().is_empty() {
+        out.push(current.trim().to_string());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_statements;
+
+    #[test]
+    fn statements_split_outside_quotes_and_comments() {
+        let s = split_statements(
+            "select 1; -- a comment; not a statement\nselect 'a;b' as x ;\n\n select \"c;d\" from t",
+        );
+        assert_eq!(
+            s,
+            ["select 1", "select 'a;b' as x", "select \"c;d\" from t"]
+        );
+        assert!(split_statements(" ;; \n").is_empty());
+    }
+}

@@ -1,0 +1,178 @@
+//! The SQL layers (`sql/` in the repository, dbt's layering): staging -> intermediate ->
+//! marts, run by DataFusion over the tables the Rust stages produced, and the views
+//! leadership queries. The SQL files are compiled into the binary so that a run never
+//! depends on the working directory; each file is one relation, named by its file name.
+//!
+//! Staging and intermediate models become DataFusion views (computed only as the marts
+//! need them); each mart is computed once, published, and registered for the marts and
+//! views after it.
+
+use arrow::array::RecordBatch;
+use arrow::compute::concat_batches;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use std::sync::Arc;
+
+/// One SQL relation: its layer (folder), name (file stem) and text.
+#[derive(Debug, Clone, Copy)]
+pub struct Model {
+    /// `staging`, `intermediate`, `marts` or `views`.
+    pub layer: &'static str,
+    /// Relation name.
+    pub name: &'static str,
+    /// The SQL (a query; the first line states the grain).
+    pub sql: &'static str,
+}
+
+macro_rules! model {
+    ($layer:literal, $name:literal) => {
+        Model {
+            layer: $layer,
+            name: $name,
+            sql: include_str!(concat!("../../../sql/", $layer, "/", $name, ".sql")),
+        }
+    };
+}
+
+/// The pipeline's models in dependency order.
+pub const MODELS: &[Model] = &[
+    model!("staging", "stg_periods"),
+    model!("staging", "stg_offices"),
+    model!("staging", "stg_worker_segments"),
+    model!("staging", "stg_worker_spells"),
+    model!("staging", "stg_caseload_snapshots"),
+    model!("staging", "stg_survey_scores"),
+    model!("intermediate", "int_worker_band_ranges"),
+    model!("intermediate", "int_exposure_by_period"),
+    model!("intermediate", "int_separations_placed"),
+    model!("intermediate", "int_transfers_out_placed"),
+    model!("intermediate", "int_caseload_groups"),
+    model!("intermediate", "int_supervision_months"),
+    model!("intermediate", "int_survey_latest_by_period"),
+    model!("marts", "office_indicators_unsuppressed"),
+];
+
+/// The leadership views, aggregate only.
+pub const VIEWS: &[Model] = &[
+    model!("views", "data_quality"),
+    model!("views", "office_risk"),
+    model!("views", "turnover_trend"),
+    model!("views", "supervision"),
+    model!("views", "wellbeing"),
+    model!("views", "retention_curves"),
+];
+
+/// A failing SQL model.
+#[derive(Debug, thiserror::Error)]
+#[error("SQL model {layer}/{name}.sql failed: {message}")]
+pub struct SqlError {
+    /// Layer of the model.
+    pub layer: String,
+    /// Model name.
+    pub name: String,
+    /// DataFusion's message.
+    pub message: String,
+}
+
+/// A DataFusion session for interactive queries: two partitions (the machines' cores).
+pub fn session() -> SessionContext {
+    session_with_partitions(2)
+}
+
+/// The pipeline's session: one partition, so that every floating-point sum is added in
+/// the same order on every run and a rerun publishes bit-identical tables (with two,
+/// averages differed in the last bit between identical runs).
+pub fn pipeline_session() -> SessionContext {
+    session_with_partitions(1)
+}
+
+fn session_with_partitions(partitions: usize) -> SessionContext {
+    let config = SessionConfig::new()
+        .with_target_partitions(partitions)
+        .with_batch_size(8192)
+        .with_information_schema(true);
+    SessionContext::new_with_config(config)
+}
+
+/// Registers an in-memory table.
+pub fn register(ctx: &SessionContext, name: &str, batch: RecordBatch) -> Result<(), SqlError> {
+    let err = |e: datafusion::error::DataFusionError| SqlError {
+        layer: "input".into(),
+        name: name.into(),
+        message: e.to_string(),
+    };
+    let table = MemTable::try_new(batch.schema(), vec![vec![batch]]).map_err(err)?;
+    ctx.register_table(name, Arc::new(table)).map_err(err)?;
+    Ok(())
+}
+
+/// Registers every staging and intermediate model as a view and computes the marts,
+/// returning each mart's rows.
+pub async fn run_models(
+    ctx: &SessionContext,
+    models: &[Model],
+) -> Result<Vec<(&'static str, RecordBatch)>, SqlError> {
+    let mut marts = Vec::new();
+    for m in models {
+        let err = |e: datafusion::error::DataFusionError| SqlError {
+            layer: m.layer.into(),
+            name: m.name.into(),
+            message: e.to_string(),
+        };
+        if m.layer == "marts" {
+            let df = ctx.sql(m.sql).await.map_err(err)?;
+            let schema = Arc::new(df.schema().as_arrow().clone());
+            let batches = df.collect().await.map_err(err)?;
+            let batch = concat_batches(&schema, &batches).map_err(|e| err(e.into()))?;
+            register(ctx, m.name, batch.clone())?;
+            marts.push((m.name, batch));
+        } else {
+            ctx.sql(&format!("create view {} as {}", m.name, m.sql))
+                .await
+                .map_err(err)?
+                .collect()
+                .await
+                .map_err(err)?;
+        }
+    }
+    Ok(marts)
+}
+
+/// Registers the leadership views over tables already registered in the `warehouse`
+/// schema (published tables live there; the views, which are what leadership queries,
+/// take the plain names).
+pub async fn register_views(ctx: &SessionContext) -> Result<(), SqlError> {
+    for v in VIEWS {
+        let name = v.name;
+        let err = |e: datafusion::error::DataFusionError| SqlError {
+            layer: v.layer.into(),
+            name: v.name.into(),
+            message: e.to_string(),
+        };
+        ctx.sql(&format!("create view {name} as {}", v.sql))
+            .await
+            .map_err(err)?
+            .collect()
+            .await
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_model_states_its_grain() {
+        for m in MODELS.iter().chain(VIEWS) {
+            let first = m.sql.lines().next().unwrap_or("");
+            assert!(
+                first.starts_with("-- grain: ") || first.starts_with("-- view: "),
+                "{}/{}.sql opens with its grain: {first}",
+                m.layer,
+                m.name
+            );
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! The relations the Rust stages hand to the SQL layers (`src_*`): reporting periods,
+//! worker assignments as day ranges, caseload snapshots and the settings. Dates are day
+//! numbers (days since 1970-01-01), see `sql/README.md`. Snapshots carry the worker's
+//! index rather than its 16-character key: the table has millions of rows and only
+//! joins to the worker's ranges, which carry both.
+
+use crate::config::Settings;
+use crate::derive::{Pseudonyms, WorkerFacts};
+use arrow::array::{
+    ArrayRef, Date32Builder, Float64Builder, Int32Builder, Int64Builder, RecordBatch, StringBuilder,
+};
+use arrow::datatypes::{DataType, Field, Schema};
+use retention_contract::Day;
+use retention_ingest::{OfficeSet, Roster};
+use std::sync::Arc;
+
+fn batch(fields: Vec<Field>, columns: Vec<ArrayRef>) -> RecordBatch {
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+        .expect("columns match their schema")
+}
+
+/// First day of the history window: the 1st of the month `history_months - 1` months
+/// before as-of's month.
+pub fn window_start(as_of: Day, history_months: u32) -> Day {
+    as_of.month_start().add_months(1 - history_months as i32)
+}
+
+/// `src_periods`: each month of the history window (ending on its last day or as-of),
+/// and the trailing 12 months ending on as-of (CONTRACT.md section 5).
+pub fn periods(as_of: Day, history_months: u32) -> RecordBatch {
+    let mut kind = StringBuilder::new();
+    let (mut start, mut end) = (Date32Builder::new(), Date32Builder::new());
+    let (mut start_day, mut end_day) = (Int32Builder::new(), Int32Builder::new());
+    let mut days = Int64Builder::new();
+    let mut push = |k: &str, s: Day, e: Day| {
+        kind.append_value(k);
+        start.append_value(s.0);
+        end.append_value(e.0);
+        start_day.append_value(s.0);
+        end_day.append_value(e.0);
+        days.append_value(i64::from(e.0 - s.0 + 1));
+    };
+    let mut month = window_start(as_of, history_months);
+    while month <= as_of {
+        push("month", month, month.month_end().min(as_of));
+        month = month.add_months(1);
+    }
+    push(
+        "trailing_12m",
+        crate::headline::trailing_start(as_of),
+        as_of,
+    );
+    batch(
+        vec![
+            Field::new("period_type", DataType::Utf8, false),
+            Field::new("period_start", DataType::Date32, false),
+            Field::new("period_end", DataType::Date32, false),
+            Field::new("period_start_day", DataType::Int32, false),
+            Field::new("period_end_day", DataType::Int32, false),
+            Field::new("days", DataType::Int64, false),
+        ],
+        vec![
+            Arc::new(kind.finish()),
+            Arc::new(start.finish()),
+            Arc::new(end.finish()),
+            Arc::new(start_day.finish()),
+            Arc::new(end_day.finish()),
+            Arc::new(days.finish()),
+        ],
+    )
+}
+
+/// `src_worker_segments`: one row per worker, spell and assignment, from its first day
+/// to its last day up to as-of.
+pub fn worker_segments(
+    roster: &Roster,
+    names: &Pseudonyms,
+    offices: &OfficeSet,
+    as_of: Day,
+) -> RecordBatch {
+    let mut worker = Int32Builder::new();
+    let mut key = StringBuilder::new();
+    let mut spell_no = Int64Builder::new();
+    let mut spell_start = Int32Builder::new();
+    let (mut from, mut to) = (Int32Builder::new(), Int32Builder::new());
+    let mut office = StringBuilder::new();
+    let mut role = StringBuilder::new();
+    let mut fte = Float64Builder::new();
+    for &w in &names.order {
+        for (n, spell) in roster.spells[w as usize].iter().enumerate() {
+            let last = spell.last_day(as_of);
+            for (i, seg) in spell.segments.iter().enumerate() {
+                let seg_last = spell
+                    .segments
+                    .get(i + 1)
+                    .map_or(last, |next| next.from.add_days(-1))
+                    .min(last);
+                worker.append_value(w as i32);
+                key.append_value(&names.keys[w as usize]);
+                spell_no.append_value(n as i64 + 1);
+                spell_start.append_value(spell.start.0);
+                from.append_value(seg.from.0);
+                to.append_value(seg_last.0);
+                office.append_value(&offices.ids[seg.office.0 as usize]);
+                role.append_value(seg.role.code());
+                fte.append_value(seg.fte);
+            }
+        }
+    }
+    batch(
+        vec![
+            Field::new("worker", DataType::Int32, false),
+            Field::new("worker_key", DataType::Utf8, false),
+            Field::new("spell_no", DataType::Int64, false),
+            Field::new("spell_start_day", DataType::Int32, false),
+            Field::new("from_day", DataType::Int32, false),
+            Field::new("to_day", DataType::Int32, false),
+            Field::new("office_id", DataType::Utf8, false),
+            Field::new("role", DataType::Utf8, false),
+            Field::new("fte", DataType::Float64, false),
+        ],
+        vec![
+            Arc::new(worker.finish()),
+            Arc::new(key.finish()),
+            Arc::new(spell_no.finish()),
+            Arc::new(spell_start.finish()),
+            Arc::new(from.finish()),
+            Arc::new(to.finish()),
+            Arc::new(office.finish()),
+            Arc::new(role.finish()),
+            Arc::new(fte.finish()),
+        ],
+    )
+}
+
+/// `src_caseload_snapshots`: accepted snapshots inside the history window.
+pub fn caseload_snapshots(facts: &WorkerFacts, workers: usize, window_start: Day) -> RecordBatch {
+    let mut worker = Int32Builder::new();
+    let mut day = Int32Builder::new();
+    let mut month = Int32Builder::new();
+    let mut cases = Int64Builder::new();
+    for w in 0..workers as u32 {
+        for &(d, n) in facts.snapshots.of(w) {
+            if d < window_start {
+                continue;
+            }
+            worker.append_value(w as i32);
+            day.append_value(d.0);
+            month.append_value(d.month_start().0);
+            cases.append_value(i64::from(n));
+        }
+    }
+    batch(
+        vec![
+            Field::new("worker", DataType::Int32, false),
+            Field::new("snapshot_day", DataType::Int32, false),
+            Field::new("month_start_day", DataType::Int32, false),
+            Field::new("active_cases", DataType::Int64, false),
+        ],
+        vec![
+            Arc::new(worker.finish()),
+            Arc::new(day.finish()),
+            Arc::new(month.finish()),
+            Arc::new(cases.finish()),
+        ],
+    )
+}
+
+/// `src_settings`: the pipeline settings the SQL needs, one row.
+pub fn settings(settings: &Settings) -> RecordBatch {
+    let int = |v: u32| Arc::new(arrow::array::Int64Array::from(vec![i64::from(v)])) as ArrayRef;
+    batch(
+        vec![
+            Field::new("min_group_size", DataType::Int64, false),
+            Field::new("supervision_minutes", DataType::Int64, false),
+            Field::new("supervision_individual_minutes", DataType::Int64, false),
+        ],
+        vec![
+            int(settings.min_group_size),
+            int(settings.supervision_minutes),
+            int(settings.supervision_individual_minutes),
+        ],
+    )
+}

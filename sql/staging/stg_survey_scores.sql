@@ -1,0 +1,19 @@
+-- grain: one row per scored survey response
+with source as (
+    select * from survey_scores
+),
+
+final as (
+    select
+        response_id,
+        worker_key,
+        arrow_cast(administered_on, 'Int32') as administered_day,
+        office_id,
+        tenure_band,
+        sts_total,
+        proqol_bo,
+        brs_mean
+    from source
+)
+
+select * from final

@@ -1,0 +1,32 @@
+-- view: The trailing 12 months per office and tenure band: headcount, turnover, caseload, supervision and (suppressed) wellbeing.
+with indicators as (
+    select * from warehouse.office_indicators
+    where period_type = 'trailing_12m'
+),
+
+final as (
+    select
+        period_start,
+        period_end,
+        office_id,
+        tenure_band,
+        headcount_end,
+        avg_headcount,
+        separations,
+        voluntary_separations,
+        transfers_out,
+        turnover_rate,
+        voluntary_turnover_rate,
+        caseload_mean,
+        caseload_over_standard_share,
+        supervision_compliance,
+        supervision_hours_mean,
+        sts_respondents,
+        sts_mean,
+        sts_high_share,
+        burnout_mean,
+        resilience_mean
+    from indicators
+)
+
+select * from final

@@ -1,0 +1,20 @@
+-- view: Monthly supervision compliance (policy minutes and one-to-one minutes) per office and tenure band.
+with indicators as (
+    select * from warehouse.office_indicators
+    where period_type = 'month'
+),
+
+final as (
+    select
+        period_start as month,
+        office_id,
+        tenure_band,
+        supervision_eligible_months,
+        supervision_compliance,
+        supervision_hours_mean,
+        caseload_mean,
+        caseload_over_standard_share
+    from indicators
+)
+
+select * from final

@@ -1,0 +1,325 @@
+//! Indicators on a generated agency, checked by their invariants (CONTRACT.md sections
+//! 5 and 6): ALL cells are sums of their parts, survival never rises, and no suppressed
+//! survey value can be recovered by subtracting the visible cells from a total.
+
+use crate::util::{read_table, run};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn published(dir: &Path) -> PathBuf {
+    let inbox = dir.join("inbox");
+    let (code, _, err) = run(&[
+        "generate",
+        "--workers",
+        "300",
+        "--years",
+        "4",
+        "--offices",
+        "5",
+        "--seed",
+        "21",
+        "--as-of",
+        "2025-06-30",
+        "--out",
+        inbox.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let wh = dir.join("wh");
+    let (code, _, err) = run(&[
+        "run",
+        "--inbox",
+        inbox.to_str().unwrap(),
+        "--warehouse",
+        wh.to_str().unwrap(),
+        "--as-of",
+        "2025-06-30",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    wh
+}
+
+type Row = BTreeMap<String, String>;
+
+fn rows(wh: &Path, table: &str) -> Vec<Row> {
+    let (names, rows) = read_table(wh, table);
+    rows.into_iter()
+        .map(|r| names.iter().cloned().zip(r).collect())
+        .collect()
+}
+
+fn int(row: &Row, column: &str) -> i64 {
+    row[column]
+        .parse()
+        .unwrap_or_else(|_| panic!("{column} = {}", row[column]))
+}
+
+#[test]
+fn indicators_roll_up_and_suppression_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let wh = published(dir.path());
+    let indicators = rows(&wh, "office_indicators");
+    assert!(indicators.len() > 100, "{} rows", indicators.len());
+    let periods: BTreeSet<(String, String)> = indicators
+        .iter()
+        .map(|r| (r["period_type"].clone(), r["period_start"].clone()))
+        .collect();
+    // 48 months of history by default is capped by the window of 120 months: the
+    // generator's 4 years plus the initial workforce give the full window.
+    assert_eq!(
+        periods.iter().filter(|(t, _)| t == "trailing_12m").count(),
+        1
+    );
+    let cell = |r: &Row| {
+        (
+            r["period_type"].clone(),
+            r["period_start"].clone(),
+            r["office_id"].clone(),
+            r["tenure_band"].clone(),
+        )
+    };
+    let by_cell: BTreeMap<_, &Row> = indicators.iter().map(|r| (cell(r), r)).collect();
+    let get = |p: &(String, String), office: &str, band: &str, column: &str| -> i64 {
+        by_cell
+            .get(&(
+                p.0.clone(),
+                p.1.clone(),
+                office.to_string(),
+                band.to_string(),
+            ))
+            .map_or(0, |r| int(r, column))
+    };
+    let offices: BTreeSet<String> = indicators
+        .iter()
+        .map(|r| r["office_id"].clone())
+        .filter(|o| o != "ALL")
+        .collect();
+    let bands = ["00-06m", "06-12m", "01-02y", "02-05y", "05y+"];
+    for p in &periods {
+        for column in [
+            "exposure_days",
+            "headcount_end",
+            "separations",
+            "voluntary_separations",
+            "transfers_out",
+            "sts_respondents",
+        ] {
+            // ALL office = sum over offices, for every band and for ALL.
+            for band in bands.iter().copied().chain(["ALL"]) {
+                let sum: i64 = offices.iter().map(|o| get(p, o, band, column)).sum();
+                assert_eq!(
+                    get(p, "ALL", band, column),
+                    sum,
+                    "{p:?} ALL/{band} {column}"
+                );
+            }
+            // ALL band = sum over bands, for every office and for ALL.
+            for office in offices.iter().map(String::as_str).chain(["ALL"]) {
+                let sum: i64 = bands.iter().map(|b| get(p, office, b, column)).sum();
+                assert_eq!(
+                    get(p, office, "ALL", column),
+                    sum,
+                    "{p:?} {office}/ALL {column}"
+                );
+            }
+        }
+    }
+    // Turnover is separations * 365.25 / exposure_days.
+    for r in &indicators {
+        let expected = int(r, "separations") as f64 * 365.25 / int(r, "exposure_days") as f64;
+        let got: f64 = r["turnover_rate"].parse().unwrap();
+        assert!((got - expected).abs() < 1e-9, "{r:?}");
+        assert!(int(r, "exposure_days") > 0);
+    }
+    // Suppression: no mean below min_group_size respondents, and in every group (office
+    // over bands; band over offices) either no cell with respondents is suppressed or
+    // at least two are, unless no second cell with respondents exists.
+    let mut any_suppressed = false;
+    for (count, mean) in [
+        ("sts_respondents", "sts_mean"),
+        ("burnout_respondents", "burnout_mean"),
+        ("resilience_respondents", "resilience_mean"),
+    ] {
+        for r in &indicators {
+            if int(r, count) > 0 && int(r, count) < 5 {
+                assert_eq!(r[mean], "∅", "{r:?}");
+                any_suppressed = true;
+            }
+        }
+        for p in &periods {
+            let groups: Vec<Vec<(String, String)>> = offices
+                .iter()
+                .map(String::as_str)
+                .chain(["ALL"])
+                .map(|o| {
+                    bands
+                        .iter()
+                        .map(|b| (o.to_string(), b.to_string()))
+                        .collect()
+                })
+                .chain(
+                    bands
+                        .iter()
+                        .copied()
+                        .chain(["ALL"])
+                        .map(|b| offices.iter().map(|o| (o.clone(), b.to_string())).collect()),
+                )
+                .collect();
+            for group in groups {
+                let members: Vec<&Row> = group
+                    .iter()
+                    .filter_map(|(o, b)| {
+                        by_cell
+                            .get(&(p.0.clone(), p.1.clone(), o.clone(), b.clone()))
+                            .copied()
+                    })
+                    .filter(|r| int(r, count) > 0)
+                    .collect();
+                let hidden = members.iter().filter(|r| r[mean] == "∅").count();
+                assert!(
+                    hidden != 1 || members.len() == 1,
+                    "{p:?} {group:?} {count}: exactly one suppressed cell is recoverable"
+                );
+            }
+        }
+    }
+    assert!(any_suppressed, "the fixture exercises suppression");
+}
+
+#[test]
+fn survival_curves_are_monotone_and_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let wh = published(dir.path());
+    let curves = rows(&wh, "retention_curves");
+    let mut groups: BTreeMap<(String, String), Vec<&Row>> = BTreeMap::new();
+    for r in &curves {
+        groups
+            .entry((r["group_type"].clone(), r["group_value"].clone()))
+            .or_default()
+            .push(r);
+    }
+    assert!(groups.contains_key(&("state".to_string(), "ALL".to_string())));
+    assert!(
+        groups.keys().any(|(t, _)| t == "office") && groups.keys().any(|(t, _)| t == "hire_year")
+    );
+    for (group, points) in &groups {
+        let t: Vec<i64> = points.iter().map(|r| int(r, "t_days")).collect();
+        assert_eq!(t, [90, 180, 365, 730, 1095, 1826], "{group:?}");
+        let mut last = 1.0f64;
+        for r in points {
+            if int(r, "at_risk") == 0 {
+                assert_eq!(
+                    (r["survival"].as_str(), r["ci_lower"].as_str()),
+                    ("∅", "∅"),
+                    "{group:?}"
+                );
+                continue;
+            }
+            let s: f64 = r["survival"].parse().unwrap();
+            let (lo, hi): (f64, f64) = (
+                r["ci_lower"].parse().unwrap(),
+                r["ci_upper"].parse().unwrap(),
+            );
+            assert!(s <= last + 1e-12, "{group:?}: survival rises");
+            assert!(
+                lo <= s + 1e-12 && s <= hi + 1e-12,
+                "{group:?}: {lo} {s} {hi}"
+            );
+            last = s;
+        }
+    }
+    // Year-one survival of new hires is what the generator was built to produce: about
+    // half leave in their first year.
+    let state = &groups[&("state".to_string(), "ALL".to_string())];
+    let s365: f64 = state[2]["survival"].parse().unwrap();
+    assert!((0.3..0.8).contains(&s365), "survival at 365 days {s365}");
+}
+
+#[test]
+fn query_prints_views_in_every_format_and_reports_sql_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let wh = published(dir.path());
+    let w = wh.to_str().unwrap();
+    let (code, out, err) = run(&[
+        "query",
+        "--warehouse",
+        w,
+        "select office_id, tenure_band from office_risk where office_id = 'ALL' order by tenure_band",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("| ALL       | 00-06m      |"), "{out}");
+    assert!(out.trim_end().ends_with("(6 rows)"), "{out}");
+    let (code, out, _) = run(&[
+        "query",
+        "--warehouse",
+        w,
+        "--format",
+        "csv",
+        "select source, rows_read from data_quality where reason = 'ALL' order by source",
+    ]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "source,rows_read");
+    assert_eq!(lines.len(), 7, "{out}");
+    let (code, out, _) = run(&[
+        "query",
+        "--warehouse",
+        w,
+        "--format",
+        "json",
+        "select count(*) as n from warehouse.worker_spells",
+    ]);
+    assert_eq!(code, 0);
+    let parsed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(parsed[0]["n"].as_u64().unwrap() > 100);
+    let file = dir.path().join("out.parquet");
+    let (code, _, err) = run(&[
+        "query",
+        "--warehouse",
+        w,
+        "--format",
+        "parquet",
+        "--output",
+        file.to_str().unwrap(),
+        "select * from retention_curves",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (_, rows) = crate::util::read_parquet(&file);
+    assert!(rows.len() >= 6);
+    // Views are aggregate only: no worker_key column anywhere.
+    for view in [
+        "data_quality",
+        "office_risk",
+        "turnover_trend",
+        "supervision",
+        "wellbeing",
+        "retention_curves",
+    ] {
+        let (code, out, err) = run(&[
+            "query",
+            "--warehouse",
+            w,
+            "--format",
+            "csv",
+            &format!("select * from {view} limit 1"),
+        ]);
+        assert_eq!(code, 0, "{view}: {err}");
+        assert!(
+            !out.lines().next().unwrap_or("").contains("worker_key"),
+            "{view} exposes worker keys"
+        );
+    }
+    let (code, _, err) = run(&["query", "--warehouse", w, "select nonsense from nowhere"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("SQL error") && err.contains("nowhere"),
+        "{err}"
+    );
+    let (code, _, err) = run(&[
+        "query",
+        "--warehouse",
+        dir.path().join("empty").to_str().unwrap(),
+        "select 1",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no published run"), "{err}");
+}
