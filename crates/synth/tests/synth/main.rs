@@ -3,5 +3,4 @@
 mod clean;
 mod determinism;
 mod realism;
-mod scale;
 mod support;
