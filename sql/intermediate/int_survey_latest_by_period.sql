@@ -1,21 +1,10 @@
 -- grain: one row per period, worker and measure: the worker's latest response in the period with that score, placed in the office and band of its administered_on
-with scores as (
-    select * from stg_survey_scores
+with measures as (
+    select * from int_survey_measures
 ),
 
 periods as (
     select * from stg_periods
-),
-
-long as (
-    select response_id, worker_key, administered_day, office_id, tenure_band, 'sts' as measure, sts_total as value
-    from scores where sts_total is not null
-    union all
-    select response_id, worker_key, administered_day, office_id, tenure_band, 'burnout' as measure, proqol_bo as value
-    from scores where proqol_bo is not null
-    union all
-    select response_id, worker_key, administered_day, office_id, tenure_band, 'resilience' as measure, brs_mean as value
-    from scores where brs_mean is not null
 ),
 
 ranked as (
@@ -27,7 +16,7 @@ ranked as (
             partition by p.period_type, p.period_start_day, l.worker_key, l.measure
             order by l.administered_day desc, l.response_id desc
         ) as recency
-    from long as l
+    from measures as l
     inner join periods as p
         on l.administered_day between p.period_start_day and p.period_end_day
 ),

@@ -148,9 +148,9 @@ survey_cells as (
         l.measure,
         l.value,
         case
-            when l.measure = 'sts' and l.value >= 38.0 then 1.0
-            when l.measure = 'burnout' and l.value >= 42.0 then 1.0
-            when l.measure = 'resilience' and l.value < 3.0 then 1.0
+            when l.measure = 'sts_total' and l.value >= 38.0 then 1.0
+            when l.measure = 'proqol_bo' and l.value >= 42.0 then 1.0
+            when l.measure = 'brs_mean' and l.value < 3.0 then 1.0
             else 0.0
         end as flagged
     from int_survey_latest_by_period as l
@@ -163,15 +163,15 @@ survey as (
         period_start_day,
         cell_office as office_id,
         cell_band as tenure_band,
-        sum(case when measure = 'sts' then 1 else 0 end) as sts_respondents,
-        avg(case when measure = 'sts' then value end) as sts_mean,
-        avg(case when measure = 'sts' then flagged end) as sts_high_share,
-        sum(case when measure = 'burnout' then 1 else 0 end) as burnout_respondents,
-        avg(case when measure = 'burnout' then value end) as burnout_mean,
-        avg(case when measure = 'burnout' then flagged end) as burnout_high_share,
-        sum(case when measure = 'resilience' then 1 else 0 end) as resilience_respondents,
-        avg(case when measure = 'resilience' then value end) as resilience_mean,
-        avg(case when measure = 'resilience' then flagged end) as resilience_low_share
+        sum(case when measure = 'sts_total' then 1 else 0 end) as sts_respondents,
+        avg(case when measure = 'sts_total' then value end) as sts_mean,
+        avg(case when measure = 'sts_total' then flagged end) as sts_high_share,
+        sum(case when measure = 'proqol_bo' then 1 else 0 end) as burnout_respondents,
+        avg(case when measure = 'proqol_bo' then value end) as burnout_mean,
+        avg(case when measure = 'proqol_bo' then flagged end) as burnout_high_share,
+        sum(case when measure = 'brs_mean' then 1 else 0 end) as resilience_respondents,
+        avg(case when measure = 'brs_mean' then value end) as resilience_mean,
+        avg(case when measure = 'brs_mean' then flagged end) as resilience_low_share
     from survey_cells
     group by period_type, period_start_day, cell_office, cell_band
 ),

@@ -323,3 +323,67 @@ fn query_prints_views_in_every_format_and_reports_sql_errors() {
     assert_eq!(code, 2);
     assert!(err.contains("no published run"), "{err}");
 }
+
+#[test]
+fn program_outcomes_cover_every_cohort_and_measure() {
+    let dir = tempfile::tempdir().unwrap();
+    let wh = published(dir.path());
+    let outcomes = rows(&wh, "program_outcomes");
+    let cohorts: BTreeSet<(String, String)> = outcomes
+        .iter()
+        .map(|r| (r["program"].clone(), r["cohort_id"].clone()))
+        .collect();
+    assert!(
+        cohorts.iter().any(|(p, _)| p == "RESILIENCE_ALLIANCE"),
+        "{cohorts:?}"
+    );
+    assert_eq!(
+        outcomes.len(),
+        cohorts.len() * 3,
+        "three measures per cohort"
+    );
+    let mut sts_changes = Vec::new();
+    for r in &outcomes {
+        let (enrolled, completed, pairs) =
+            (int(r, "enrolled"), int(r, "completed"), int(r, "pairs"));
+        assert!(pairs <= completed && completed <= enrolled, "{r:?}");
+        if pairs < 5 {
+            for column in [
+                "pre_mean",
+                "post_mean",
+                "mean_change",
+                "sd_change",
+                "t_stat",
+                "p_value",
+                "effect_size_dz",
+            ] {
+                assert_eq!(r[column], "∅", "{column} shown for {pairs} pairs: {r:?}");
+            }
+        } else {
+            let (pre, post, change): (f64, f64, f64) = (
+                r["pre_mean"].parse().unwrap(),
+                r["post_mean"].parse().unwrap(),
+                r["mean_change"].parse().unwrap(),
+            );
+            assert!(
+                (post - pre - change).abs() < 1e-9,
+                "mean_change = post_mean - pre_mean: {r:?}"
+            );
+            let p: f64 = r["p_value"].parse().unwrap();
+            assert!((0.0..=1.0).contains(&p));
+            if r["program"] == "RESILIENCE_ALLIANCE" && r["measure"] == "sts_total" {
+                sts_changes.push(change);
+            }
+        }
+    }
+    // The generator makes Resilience Alliance lower STS; the pairing finds it.
+    assert!(
+        !sts_changes.is_empty(),
+        "some Resilience Alliance cohort has enough pairs"
+    );
+    let mean = sts_changes.iter().sum::<f64>() / sts_changes.len() as f64;
+    assert!(
+        mean < 0.0,
+        "STS falls after the program on average: {sts_changes:?}"
+    );
+}

@@ -6,6 +6,7 @@ pub mod config;
 pub mod curves;
 pub mod derive;
 pub mod headline;
+pub mod outcomes;
 pub mod query;
 pub mod run;
 pub mod sql;

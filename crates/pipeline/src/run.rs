@@ -551,16 +551,28 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
         ),
         (
             "src_settings",
-            crate::sql_inputs::settings(&request.config.settings),
+            crate::sql_inputs::settings(&request.config.settings, as_of),
+        ),
+        (
+            "src_program_enrollments",
+            crate::sql_inputs::program_enrollments(checked.enrollments.as_ref(), &names),
         ),
     ];
     drop(facts);
     let marts = run_sql_stage(inputs)?;
-    let unsuppressed = marts
-        .into_iter()
-        .find(|(n, _)| *n == "office_indicators_unsuppressed")
-        .map(|(_, b)| b)
-        .expect("the mart is in MODELS");
+    let mart = |name: &str| {
+        marts
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, b)| b.clone())
+            .expect("the mart is in MODELS")
+    };
+    let unsuppressed = mart("office_indicators_unsuppressed");
+    let programs = crate::outcomes::program_outcomes(
+        &mart("program_outcomes_unsuppressed"),
+        &mart("program_pairs"),
+        i64::from(request.config.settings.min_group_size),
+    );
     let indicators = crate::suppression::apply(
         &unsuppressed,
         i64::from(request.config.settings.min_group_size),
@@ -600,6 +612,7 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
         ("survey_scores", scores),
         ("office_indicators", indicators),
         ("retention_curves", curves),
+        ("program_outcomes", programs),
     ];
     for (name, batch) in &tables {
         folder.write_table(name, batch)?;

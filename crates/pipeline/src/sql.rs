@@ -42,14 +42,20 @@ pub const MODELS: &[Model] = &[
     model!("staging", "stg_worker_spells"),
     model!("staging", "stg_caseload_snapshots"),
     model!("staging", "stg_survey_scores"),
+    model!("staging", "stg_program_enrollments"),
     model!("intermediate", "int_worker_band_ranges"),
     model!("intermediate", "int_exposure_by_period"),
     model!("intermediate", "int_separations_placed"),
     model!("intermediate", "int_transfers_out_placed"),
     model!("intermediate", "int_caseload_groups"),
     model!("intermediate", "int_supervision_months"),
+    model!("intermediate", "int_survey_measures"),
     model!("intermediate", "int_survey_latest_by_period"),
+    model!("intermediate", "int_program_pairs"),
+    model!("intermediate", "int_program_retention"),
     model!("marts", "office_indicators_unsuppressed"),
+    model!("marts", "program_pairs"),
+    model!("marts", "program_outcomes_unsuppressed"),
 ];
 
 /// The leadership views, aggregate only.
@@ -60,6 +66,7 @@ pub const VIEWS: &[Model] = &[
     model!("views", "supervision"),
     model!("views", "wellbeing"),
     model!("views", "retention_curves"),
+    model!("views", "programs"),
 ];
 
 /// A failing SQL model.

@@ -166,19 +166,56 @@ pub fn caseload_snapshots(facts: &WorkerFacts, workers: usize, window_start: Day
     )
 }
 
-/// `src_settings`: the pipeline settings the SQL needs, one row.
-pub fn settings(settings: &Settings) -> RecordBatch {
-    let int = |v: u32| Arc::new(arrow::array::Int64Array::from(vec![i64::from(v)])) as ArrayRef;
+/// `src_settings`: the pipeline settings the SQL needs and the as-of day, one row.
+pub fn settings(settings: &Settings, as_of: Day) -> RecordBatch {
+    let int = |v: i64| Arc::new(arrow::array::Int64Array::from(vec![v])) as ArrayRef;
     batch(
         vec![
             Field::new("min_group_size", DataType::Int64, false),
             Field::new("supervision_minutes", DataType::Int64, false),
             Field::new("supervision_individual_minutes", DataType::Int64, false),
+            Field::new("as_of_day", DataType::Int64, false),
         ],
         vec![
-            int(settings.min_group_size),
-            int(settings.supervision_minutes),
-            int(settings.supervision_individual_minutes),
+            int(i64::from(settings.min_group_size)),
+            int(i64::from(settings.supervision_minutes)),
+            int(i64::from(settings.supervision_individual_minutes)),
+            int(i64::from(as_of.0)),
+        ],
+    )
+}
+
+/// `src_program_enrollments`: accepted enrollments with the worker's key.
+pub fn program_enrollments(
+    enrollments: Option<&retention_ingest::Outcome<retention_contract::rows::EnrollmentRow>>,
+    names: &Pseudonyms,
+) -> RecordBatch {
+    let mut key = StringBuilder::new();
+    let (mut program, mut cohort) = (StringBuilder::new(), StringBuilder::new());
+    let (mut start, mut end) = (Int32Builder::new(), Int32Builder::new());
+    if let Some(o) = enrollments {
+        for row in &o.accepted {
+            key.append_value(&names.keys[o.worker(row.worker) as usize]);
+            program.append_value(row.program.code());
+            cohort.append_value(o.ids.resolve(row.cohort));
+            start.append_value(row.start.0);
+            end.append_option(row.end.map(|d| d.0));
+        }
+    }
+    batch(
+        vec![
+            Field::new("worker_key", DataType::Utf8, false),
+            Field::new("program", DataType::Utf8, false),
+            Field::new("cohort_id", DataType::Utf8, false),
+            Field::new("start_day", DataType::Int32, false),
+            Field::new("end_day", DataType::Int32, true),
+        ],
+        vec![
+            Arc::new(key.finish()),
+            Arc::new(program.finish()),
+            Arc::new(cohort.finish()),
+            Arc::new(start.finish()),
+            Arc::new(end.finish()),
         ],
     )
 }

@@ -1,0 +1,16 @@
+-- grain: one row per accepted program enrollment
+with source as (
+    select * from src_program_enrollments
+),
+
+final as (
+    select
+        worker_key,
+        program,
+        cohort_id,
+        start_day,
+        end_day
+    from source
+)
+
+select * from final
