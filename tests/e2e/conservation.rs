@@ -2,7 +2,7 @@
 //! rows read = accepted + quarantined, the reads match what the generator wrote, and
 //! the quarantine holds exactly the bad rows the generator injected, with their reasons.
 
-use crate::util::{read_table, run};
+use crate::util::{permissive_pipeline, read_table, run, run_pipeline};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
@@ -28,19 +28,12 @@ fn check(seed: u64, workers: u32, years: u32, faults: f64) {
         inbox.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
-    let pipeline = dir.path().join("p.toml");
-    std::fs::write(&pipeline, "[settings]\nmax_quarantine_share = 1.0\n").unwrap();
-    let (code, _, err) = run(&[
-        "run",
-        "--inbox",
-        inbox.to_str().unwrap(),
-        "--warehouse",
-        wh.to_str().unwrap(),
-        "--as-of",
+    let (code, err) = run_pipeline(
+        &inbox,
+        &wh,
         "2025-06-30",
-        "--pipeline",
-        pipeline.to_str().unwrap(),
-    ]);
+        Some(&permissive_pipeline(&inbox)),
+    );
     assert_eq!(code, 0, "{err}");
 
     // What the generator says it wrote: "<source>   <n> rows".

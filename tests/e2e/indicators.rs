@@ -2,7 +2,7 @@
 //! 5 and 6): ALL cells are sums of their parts, survival never rises, and no suppressed
 //! survey value can be recovered by subtracting the visible cells from a total.
 
-use crate::util::{read_table, run};
+use crate::util::{read_table, run, run_pipeline};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -25,15 +25,7 @@ fn published(dir: &Path) -> PathBuf {
     ]);
     assert_eq!(code, 0, "{err}");
     let wh = dir.join("wh");
-    let (code, _, err) = run(&[
-        "run",
-        "--inbox",
-        inbox.to_str().unwrap(),
-        "--warehouse",
-        wh.to_str().unwrap(),
-        "--as-of",
-        "2025-06-30",
-    ]);
+    let (code, err) = run_pipeline(&inbox, &wh, "2025-06-30", None);
     assert_eq!(code, 0, "{err}");
     wh
 }

@@ -1,7 +1,7 @@
 //! Publishing: reruns publish the same tables, a crashed or killed run leaves `current`
 //! complete and readable, a second concurrent run is refused, old runs are pruned.
 
-use crate::util::{bin, read_table, run};
+use crate::util::{bin, permissive_pipeline, read_table, run, run_pipeline};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -41,28 +41,8 @@ fn generated_inbox(dir: &Path, workers: &str) -> PathBuf {
     inbox
 }
 
-/// Small generated inboxes carry at least one bad row of every reason, more than 5% of
-/// their smaller sources, so these runs allow any quarantine share.
-fn permissive(inbox: &Path) -> PathBuf {
-    let path = inbox.parent().unwrap().join("permissive.toml");
-    std::fs::write(&path, "[settings]\nmax_quarantine_share = 1.0\n").unwrap();
-    path
-}
-
 fn run_into(inbox: &Path, wh: &Path) -> (i32, String) {
-    let pipeline = permissive(inbox);
-    let (code, _, err) = run(&[
-        "run",
-        "--inbox",
-        inbox.to_str().unwrap(),
-        "--warehouse",
-        wh.to_str().unwrap(),
-        "--as-of",
-        "2025-06-30",
-        "--pipeline",
-        pipeline.to_str().unwrap(),
-    ]);
-    (code, err)
+    run_pipeline(inbox, wh, "2025-06-30", Some(&permissive_pipeline(inbox)))
 }
 
 fn current_target(wh: &Path) -> PathBuf {
@@ -124,7 +104,7 @@ fn a_crash_before_the_swap_leaves_current_as_it_was() {
             "--as-of",
             "2025-06-30",
         ])
-        .args(["--pipeline", permissive(&inbox).to_str().unwrap()])
+        .args(["--pipeline", permissive_pipeline(&inbox).to_str().unwrap()])
         .env("RETENTION_CRASH_POINT", "after-tables")
         .stderr(Stdio::null())
         .status()
@@ -178,7 +158,7 @@ fn a_killed_run_leaves_current_complete_and_readable() {
                 "--as-of",
                 "2025-06-30",
             ])
-            .args(["--pipeline", permissive(&inbox).to_str().unwrap()])
+            .args(["--pipeline", permissive_pipeline(&inbox).to_str().unwrap()])
             .stderr(Stdio::null())
             .stdout(Stdio::null())
             .spawn()
@@ -274,7 +254,7 @@ fn the_pseudonym_key_is_created_once_owner_only() {
                 "--as-of",
                 "2025-06-30",
             ])
-            .args(["--pipeline", permissive(&inbox).to_str().unwrap()])
+            .args(["--pipeline", permissive_pipeline(&inbox).to_str().unwrap()])
             .output()
             .unwrap();
         assert!(out.status.success());

@@ -83,3 +83,35 @@ pub fn table_lines(warehouse: &Path, table: &str) -> Vec<String> {
         .map(|r| r.join("|"))
         .collect()
 }
+
+/// Runs `retention run` on an inbox into a warehouse; returns (exit code, stderr).
+pub fn run_pipeline(
+    inbox: &Path,
+    warehouse: &Path,
+    as_of: &str,
+    pipeline: Option<&Path>,
+) -> (i32, String) {
+    let mut args = vec![
+        "run",
+        "--inbox",
+        inbox.to_str().unwrap(),
+        "--warehouse",
+        warehouse.to_str().unwrap(),
+        "--as-of",
+        as_of,
+    ];
+    if let Some(p) = pipeline {
+        args.extend(["--pipeline", p.to_str().unwrap()]);
+    }
+    let (code, _, err) = run(&args);
+    (code, err)
+}
+
+/// A pipeline file beside `inbox` that allows any quarantine share: small generated
+/// inboxes carry at least one bad row of every reason, more than 5% of their smaller
+/// sources.
+pub fn permissive_pipeline(inbox: &Path) -> PathBuf {
+    let path = inbox.parent().unwrap().join("permissive.toml");
+    std::fs::write(&path, "[settings]\nmax_quarantine_share = 1.0\n").unwrap();
+    path
+}

@@ -160,37 +160,29 @@ impl<R: Read> Framer<R> {
                     self.line += 1;
                     self.start = next;
                 }
-                Step::Line { end, next } => {
-                    let begin = self.start;
-                    let line = self.line;
-                    self.line += 1;
-                    self.start = next;
-                    let offset = self.bytes_read - (self.buf.len() - begin) as u64;
-                    return Ok(Some(Record {
-                        line,
-                        offset,
-                        raw: &self.buf[begin..end],
-                        data: &self.data,
-                        fields: &self.fields,
-                        broken: None,
-                    }));
-                }
+                Step::Line { end, next } => return Ok(Some(self.emit(end, next, 1, None))),
                 Step::Record { end, next, broken } => {
-                    let begin = self.start;
-                    let line = self.line;
-                    self.line += memchr_iter(b'\n', &self.buf[begin..next]).count() as u64;
-                    self.start = next;
-                    let offset = self.bytes_read - (self.buf.len() - begin) as u64;
-                    return Ok(Some(Record {
-                        line,
-                        offset,
-                        raw: &self.buf[begin..end],
-                        data: &self.data,
-                        fields: &self.fields,
-                        broken,
-                    }));
+                    let lines = memchr_iter(b'\n', &self.buf[self.start..next]).count() as u64;
+                    return Ok(Some(self.emit(end, next, lines, broken)));
                 }
             }
+        }
+    }
+
+    /// Hands out the record framed from `self.start` to `end` and moves past it to
+    /// `next`, which lies `lines` physical lines further on.
+    fn emit(&mut self, end: usize, next: usize, lines: u64, broken: Option<Broken>) -> Record<'_> {
+        let begin = self.start;
+        let line = self.line;
+        self.line += lines;
+        self.start = next;
+        Record {
+            line,
+            offset: self.bytes_read - (self.buf.len() - begin) as u64,
+            raw: &self.buf[begin..end],
+            data: &self.data,
+            fields: &self.fields,
+            broken,
         }
     }
 
