@@ -349,13 +349,13 @@ fn validate(args: &ValidateArgs) -> Result<(), Failure> {
         );
     }
     for q in checked.quarantine.iter().take(args.show) {
-        println!(
-            "{}:{}: {} {}",
-            q.source.name(),
-            q.line,
-            q.reason.code(),
-            q.detail
-        );
+        let file = checked
+            .counts
+            .iter()
+            .find(|c| c.source == q.source)
+            .and_then(|c| c.path.as_ref());
+        let file = file.map_or_else(|| q.source.name().to_string(), |p| p.display().to_string());
+        println!("{file}:{}: {} {}", q.line, q.reason.code(), q.detail);
     }
     if let Some(e) = config_problem {
         return Err(Failure {

@@ -228,7 +228,10 @@ fn quarantine_share_over_the_limit_exits_3_and_publishes_nothing() {
         "2024-06-30",
     ]);
     assert_eq!(code, 3);
-    assert!(out.contains("BAD_DATE"), "{out}");
+    assert!(
+        out.contains("caseload_snapshots.csv:2: BAD_DATE snapshot_date \"2024-02-30\""),
+        "{out}"
+    );
     // Dropping one bad row puts the share at 5/99 = 5.05%: still refused; at 5 of 100 it passes.
     let fixed = snaps.replacen("W1,2024-02-30,0\n", "W1,2024-06-01,0\n", 1);
     std::fs::write(inbox.join("caseload_snapshots.csv"), fixed).unwrap();
