@@ -450,18 +450,38 @@ fn demo(args: &DemoArgs) -> Result<(), Failure> {
     for ((source, reason), n) in &published.by_reason {
         println!("  {:<22} {:<22} {n:>6}", source.name(), reason.code());
     }
+    let pct = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{:.1}%", 100.0 * r));
     println!("\nHeadcount and trailing-12-month turnover per office (as of {as_of})");
     println!(
         "  {:<10} {:>10} {:>12} {:>10}",
         "office", "headcount", "separations", "turnover"
     );
     for h in &published.headlines {
-        let rate = h
-            .turnover_rate
-            .map_or("-".to_string(), |r| format!("{:.1}%", 100.0 * r));
         println!(
             "  {:<10} {:>10} {:>12} {:>10}",
-            h.office_id, h.headcount, h.separations, rate
+            h.office_id,
+            h.headcount,
+            h.separations,
+            pct(h.turnover_rate)
+        );
+    }
+    println!(
+        "\nThe five offices with the highest trailing-12-month turnover, and their worst tenure band"
+    );
+    println!(
+        "  {:<10} {:>10}   {:<8} {:>10}",
+        "office", "turnover", "band", "turnover"
+    );
+    for h in retention_pipeline::headline::highest_turnover(&published.headlines, 5) {
+        let (band, rate) = h
+            .worst_band
+            .map_or(("-".to_string(), None), |(b, r)| (b, Some(r)));
+        println!(
+            "  {:<10} {:>10}   {:<8} {:>10}",
+            h.office_id,
+            pct(h.turnover_rate),
+            band,
+            pct(rate)
         );
     }
     println!(

@@ -246,3 +246,55 @@ fn quarantine_share_over_the_limit_exits_3_and_publishes_nothing() {
     ]);
     assert_eq!(code, 0, "5 of 100 is not over 5%: {err}");
 }
+
+#[test]
+fn demo_prints_counts_reasons_offices_and_the_five_worst() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("demo");
+    let (code, out, err) = run(&[
+        "demo",
+        "--dir",
+        d.to_str().unwrap(),
+        "--workers",
+        "300",
+        "--years",
+        "3",
+        "--offices",
+        "6",
+        "--as-of",
+        "2025-06-30",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for heading in [
+        "Rows per source",
+        "Quarantined rows by reason",
+        "Headcount and trailing-12-month turnover per office",
+        "The five offices with the highest",
+    ] {
+        assert!(out.contains(heading), "{heading}: {out}");
+    }
+    let top = out
+        .split("The five offices with the highest")
+        .nth(1)
+        .unwrap();
+    let rows: Vec<&str> = top
+        .lines()
+        .skip(2)
+        .take_while(|l| l.trim_start().starts_with("OFF"))
+        .collect();
+    assert_eq!(rows.len(), 5, "{top}");
+    // Sorted by turnover, highest first.
+    let rates: Vec<f64> = rows
+        .iter()
+        .map(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .unwrap()
+                .trim_end_matches('%')
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert!(rates.windows(2).all(|w| w[0] >= w[1]), "{rates:?}");
+    assert!(d.join("warehouse/current/office_indicators").is_dir());
+}
