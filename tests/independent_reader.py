@@ -109,6 +109,19 @@ def main(binary):
         "survey_scores": ["response_id", "worker_key", "administered_on", "instrument", "office_id", "tenure_band",
                           "items_answered"] + list(SCALES) +
                          ["sts_band", "proqol_cs_band", "proqol_bo_band", "proqol_sts_band", "brs_band"],
+        "office_indicators": ["period_type", "period_start", "period_end", "office_id", "tenure_band", "days",
+                              "exposure_days", "avg_headcount", "headcount_end", "separations",
+                              "voluntary_separations", "transfers_out", "turnover_rate", "voluntary_turnover_rate",
+                              "caseload_worker_months", "caseload_mean", "caseload_over_standard_share",
+                              "supervision_eligible_months", "supervision_compliance", "supervision_hours_mean",
+                              "sts_respondents", "sts_mean", "sts_high_share", "burnout_respondents", "burnout_mean",
+                              "burnout_high_share", "resilience_respondents", "resilience_mean",
+                              "resilience_low_share"],
+        "retention_curves": ["group_type", "group_value", "t_days", "at_risk", "events", "survival", "ci_lower",
+                             "ci_upper"],
+        "program_outcomes": ["program", "cohort_id", "measure", "enrolled", "completed", "pairs", "pre_mean",
+                             "post_mean", "mean_change", "sd_change", "t_stat", "p_value", "effect_size_dz",
+                             "retained_12m", "comparison_retained_12m"],
     }
     tables = {}
     for name, cols in columns.items():
@@ -176,6 +189,30 @@ def main(binary):
         check(m["month"].day == 1, "month is the 1st")
     check(dict(spell_days) == dict(month_days), "worker_months days differ from worker_spells days")
 
+    # The ALL x ALL cell of every period, recomputed from worker_spells alone (CONTRACT.md
+    # section 5): exposure = spell days in the period, headcount_end = spells holding
+    # period_end, separations = spells ending in the period, turnover = seps * 365.25 / exposure.
+    for row in tables["office_indicators"]:
+        if row["office_id"] != "ALL" or row["tenure_band"] != "ALL":
+            continue
+        start, end = row["period_start"], row["period_end"]
+        exposure = headcount = separations = 0
+        for s in tables["worker_spells"]:
+            last = min(s["end_date"] or AS_OF, AS_OF)
+            lo, hi = max(s["start_date"], start), min(last, end)
+            if lo <= hi:
+                exposure += (hi - lo).days + 1
+            if s["start_date"] <= end <= last:
+                headcount += 1
+            if s["end_date"] is not None and start <= s["end_date"] <= end:
+                separations += 1
+        label = f"{row['period_type']} {start}"
+        check(row["exposure_days"] == exposure, f"{label}: exposure {row['exposure_days']} != {exposure}")
+        check(row["headcount_end"] == headcount, f"{label}: headcount_end {row['headcount_end']} != {headcount}")
+        check(row["separations"] == separations, f"{label}: separations {row['separations']} != {separations}")
+        check(abs(row["turnover_rate"] - separations * 365.25 / exposure) < 1e-9, f"{label}: turnover_rate")
+        check(row["days"] == (end - start).days + 1, f"{label}: days")
+
     # No raw worker id outside the quarantine.
     with open(os.path.join(inbox, "job_history.csv"), newline="", encoding="utf-8", errors="replace") as f:
         raw_ids = {row[0].strip() for row in csv.reader(f) if row}
@@ -186,7 +223,7 @@ def main(binary):
             for value in row.values():
                 check(not (isinstance(value, str) and value in raw_ids), f"{name} holds a raw worker id {value!r}")
 
-    print(f"independent reader (pyarrow): {len(tables)} tables, {len(responses)} responses re-scored")
+    print(f"independent reader (pyarrow): {len(tables)} tables, {len(responses)} responses re-scored, ALL cells of office_indicators recomputed")
     for message in failures[:30]:
         print("FAIL:", message)
     print(f"{checks[0] - len(failures)} passed, {len(failures)} failed")
