@@ -3,7 +3,7 @@
 //! derives every worker-level fact from it.
 
 use retention_contract::history::Spell;
-use retention_contract::{Day, Sym};
+use retention_contract::Day;
 use std::collections::HashMap;
 
 /// Accepted offices, in file order; their position is the office index used everywhere
@@ -83,10 +83,5 @@ impl Roster {
     /// True when no worker has an accepted row.
     pub fn is_empty(&self) -> bool {
         self.worker_ids.is_empty()
-    }
-
-    /// Placeholder symbol type re-exported for callers mapping segment offices.
-    pub fn office_sym(index: u32) -> Sym {
-        Sym(index)
     }
 }
