@@ -485,7 +485,7 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
     let started_at = chrono::Utc::now();
     let warehouse = Warehouse::lock(warehouse_root)?;
     request.progress.stage("ingest");
-    let checked = check(request)?;
+    let mut checked = check(request)?;
     let over = checked.over_limit(request.config.settings.max_quarantine_share);
     if !over.is_empty() {
         return Err(PipelineError::QuarantineShare {
@@ -528,6 +528,11 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
         worker_months = months.num_rows(),
         "derived tables built"
     );
+    // The accepted rows of the three large sources are folded into the tables above;
+    // free them before the SQL stage builds its own inputs.
+    checked.snapshots = None;
+    checked.sessions = None;
+    checked.survey = None;
 
     request.progress.stage("sql");
     let sql_started = Instant::now();
