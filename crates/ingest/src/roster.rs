@@ -2,8 +2,8 @@
 //! job_history. Later sources check rules 12, 13 and 15 against it, and the pipeline
 //! derives every worker-level fact from it.
 
-use retention_contract::history::Spell;
 use retention_contract::Day;
+use retention_contract::history::Spell;
 use std::collections::HashMap;
 
 /// Accepted offices, in file order; their position is the office index used everywhere
