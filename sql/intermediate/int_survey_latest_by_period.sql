@@ -18,6 +18,18 @@ ranked as (
         ) as recency
     from measures as l
     inner join periods as p
+        on p.period_type = 'month' and p.period_start_day = l.administered_month_day
+    union all
+    select
+        p.period_type,
+        p.period_start_day,
+        l.*,
+        row_number() over (
+            partition by p.period_type, p.period_start_day, l.worker_key, l.measure
+            order by l.administered_day desc, l.response_id desc
+        ) as recency
+    from measures as l
+    inner join (select * from periods where period_type = 'trailing_12m') as p
         on l.administered_day between p.period_start_day and p.period_end_day
 ),
 

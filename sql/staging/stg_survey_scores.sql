@@ -8,6 +8,7 @@ final as (
         response_id,
         worker_key,
         arrow_cast(administered_on, 'Int32') as administered_day,
+        arrow_cast(arrow_cast(date_trunc('month', administered_on), 'Date32'), 'Int32') as administered_month_day,
         office_id,
         tenure_band,
         sts_total,
