@@ -21,16 +21,25 @@ eligible_enrollees as (
     where e.end_day is not null and e.end_day + 365 <= s.as_of_day
 ),
 
+-- Who was employed a year on is found with an inner join and then attached with an
+-- equality-only left join: a left join whose ON clause holds the range condition lost
+-- the workers without a match (DataFusion 55), which the hand-built slt caught.
+enrollees_employed_after as (
+    select distinct e.program, e.cohort_id, e.worker_key
+    from eligible_enrollees as e
+    inner join ranges as r
+        on r.worker_key = e.worker_key and e.end_day + 365 between r.range_from and r.range_to
+),
+
 enrollee_outcomes as (
     select
         e.program,
         e.cohort_id,
         e.worker_key,
-        max(case when r.worker_key is not null then 1.0 else 0.0 end) as employed_after
-    from eligible_enrollees as e
-    left join ranges as r
-        on r.worker_key = e.worker_key and e.end_day + 365 between r.range_from and r.range_to
-    group by e.program, e.cohort_id, e.worker_key
+        case when a.worker_key is not null then 1.0 else 0.0 end as employed_after
+    from (select distinct program, cohort_id, worker_key from eligible_enrollees) as e
+    left join enrollees_employed_after as a
+        on a.program = e.program and a.cohort_id = e.cohort_id and a.worker_key = e.worker_key
 ),
 
 enrollee_retention as (
@@ -68,16 +77,22 @@ comparison_pool as (
         and not exists (select 1 from program_members as m where m.program = c.program and m.worker_key = r.worker_key)
 ),
 
+comparison_employed_after as (
+    select distinct p.program, p.cohort_id, p.worker_key
+    from comparison_pool as p
+    inner join ranges as r
+        on r.worker_key = p.worker_key and p.latest_end_day + 365 between r.range_from and r.range_to
+),
+
 comparison_outcomes as (
     select
         p.program,
         p.cohort_id,
         p.worker_key,
-        max(case when r.worker_key is not null then 1.0 else 0.0 end) as employed_after
+        case when a.worker_key is not null then 1.0 else 0.0 end as employed_after
     from comparison_pool as p
-    left join ranges as r
-        on r.worker_key = p.worker_key and p.latest_end_day + 365 between r.range_from and r.range_to
-    group by p.program, p.cohort_id, p.worker_key
+    left join comparison_employed_after as a
+        on a.program = p.program and a.cohort_id = p.cohort_id and a.worker_key = p.worker_key
 ),
 
 comparison_retention as (

@@ -7,30 +7,26 @@ periods as (
     select * from stg_periods
 ),
 
-ranked as (
-    select
-        p.period_type,
-        p.period_start_day,
-        l.*,
-        row_number() over (
-            partition by p.period_type, p.period_start_day, l.worker_key, l.measure
-            order by l.administered_day desc, l.response_id desc
-        ) as recency
+placed as (
+    select p.period_type, p.period_start_day, l.*
     from measures as l
     inner join periods as p
         on p.period_type = 'month' and p.period_start_day = l.administered_month_day
     union all
-    select
-        p.period_type,
-        p.period_start_day,
-        l.*,
-        row_number() over (
-            partition by p.period_type, p.period_start_day, l.worker_key, l.measure
-            order by l.administered_day desc, l.response_id desc
-        ) as recency
+    select p.period_type, p.period_start_day, l.*
     from measures as l
     inner join (select * from periods where period_type = 'trailing_12m') as p
         on l.administered_day between p.period_start_day and p.period_end_day
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by period_type, period_start_day, worker_key, measure
+            order by administered_day desc, response_id desc
+        ) as recency
+    from placed
 ),
 
 final as (
