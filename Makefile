@@ -4,7 +4,9 @@
 CARGO ?= cargo
 VENV := .venv
 PYTHON := $(VENV)/bin/python
-BIN_RELEASE := target/release/retention
+# Honour CARGO_TARGET_DIR when the caller sets one.
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+BIN_RELEASE := $(TARGET_DIR)/release/retention
 BENCH_DIR := .bench
 # The benchmark agency of issue #3: 20,000 workers, 10 years, 60 offices, 0.1% faults.
 BENCH_ARGS := --workers 20000 --years 10 --offices 60 --faults 0.001 --seed 42 --as-of 2026-06-30
@@ -20,7 +22,7 @@ test: tools venv
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) nextest run --workspace --no-fail-fast
-	$(PYTHON) tests/independent_reader.py target/debug/retention
+	$(PYTHON) tests/independent_reader.py $(TARGET_DIR)/debug/retention
 
 ## bench: time and memory of the nightly run on the large synthetic agency (release build)
 bench: build-release
