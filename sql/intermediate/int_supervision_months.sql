@@ -1,29 +1,10 @@
 -- grain: one row per period and supervision-eligible worker month (a calendar month wholly in the period, employed every day), placed on the month's last day
-with months as (
-    select * from worker_months
+with eligible as (
+    select * from int_supervision_eligible_months
 ),
 
 periods as (
     select * from stg_periods
-),
-
-per_month as (
-    select
-        worker_key,
-        arrow_cast(month, 'Int32') as month_start_day,
-        arrow_cast(arrow_cast(month + interval '1 month', 'Date32'), 'Int32') - 1 as month_end_day,
-        sum(days_employed) as days_employed,
-        max(supervision_minutes) as minutes,
-        max(individual_minutes) as individual_minutes,
-        max(case when supervision_minutes is not null then office_id end) as office_id,
-        max(case when supervision_minutes is not null then tenure_band end) as tenure_band
-    from months
-    group by worker_key, month
-),
-
-eligible as (
-    select * from per_month
-    where days_employed = month_end_day - month_start_day + 1
 ),
 
 final as (

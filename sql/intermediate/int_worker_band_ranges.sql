@@ -23,8 +23,8 @@ split as (
         s.role,
         s.fte,
         b.tenure_band,
-        greatest(s.from_day, s.spell_start_day + b.tenure_from) as range_from,
-        least(s.to_day, s.spell_start_day + b.tenure_to) as range_to
+        arrow_cast(greatest(s.from_day, s.spell_start_day + b.tenure_from), 'Int32') as range_from,
+        arrow_cast(least(s.to_day, s.spell_start_day + b.tenure_to), 'Int32') as range_to
     from segments as s
     cross join bands as b
 ),

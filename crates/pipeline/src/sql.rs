@@ -3,15 +3,25 @@
 //! leadership queries. The SQL files are compiled into the binary so that a run never
 //! depends on the working directory; each file is one relation, named by its file name.
 //!
-//! Staging and intermediate models become DataFusion views (computed only as the marts
-//! need them); each mart is computed once, published, and registered for the marts and
-//! views after it.
+//! Staging models become DataFusion views (renames and casts, folded into the plans that
+//! read them). Intermediate models and marts are each computed once and registered as
+//! in-memory tables for the models after them: DataFusion inlines a view (and a CTE)
+//! everywhere it is used, so a view read by three models was computed three times, and
+//! the planner sees a computed table's exact row count when it picks join sides.
 
 use arrow::array::RecordBatch;
 use arrow::compute::concat_batches;
 use datafusion::datasource::MemTable;
+use datafusion::physical_plan::{collect, display::DisplayableExecutionPlan};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use std::sync::Arc;
+use std::time::Instant;
+use tracing::{debug, warn};
+
+/// Names a folder into which each computed model's executed plan, with per-operator metrics, is
+/// written (`<model>.txt`, intermediate models and marts): the profiling aid of
+/// docs/performance.md.
+pub const PLAN_METRICS_ENV: &str = "RETENTION_PLAN_METRICS";
 
 /// One SQL relation: its layer (folder), name (file stem) and text.
 #[derive(Debug, Clone, Copy)]
@@ -47,7 +57,9 @@ pub const MODELS: &[Model] = &[
     model!("intermediate", "int_exposure_by_period"),
     model!("intermediate", "int_separations_placed"),
     model!("intermediate", "int_transfers_out_placed"),
+    model!("intermediate", "int_caseload_sides"),
     model!("intermediate", "int_caseload_groups"),
+    model!("intermediate", "int_supervision_eligible_months"),
     model!("intermediate", "int_supervision_months"),
     model!("intermediate", "int_survey_measures"),
     model!("intermediate", "int_survey_latest_by_period"),
@@ -113,8 +125,8 @@ pub fn register(ctx: &SessionContext, name: &str, batch: RecordBatch) -> Result<
     Ok(())
 }
 
-/// Registers every staging and intermediate model as a view and computes the marts,
-/// returning each mart's rows.
+/// Registers every staging model as a view, computes the intermediate models and marts
+/// in order, and returns each mart's rows.
 pub async fn run_models(
     ctx: &SessionContext,
     models: &[Model],
@@ -126,13 +138,35 @@ pub async fn run_models(
             name: m.name.into(),
             message: e.to_string(),
         };
-        if m.layer == "marts" {
+        if m.layer != "staging" {
+            let started = Instant::now();
             let df = ctx.sql(m.sql).await.map_err(err)?;
             let schema = Arc::new(df.schema().as_arrow().clone());
-            let batches = df.collect().await.map_err(err)?;
+            let plan = df.create_physical_plan().await.map_err(err)?;
+            let batches = collect(plan.clone(), ctx.task_ctx()).await.map_err(err)?;
             let batch = concat_batches(&schema, &batches).map_err(|e| err(e.into()))?;
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            debug!(
+                model = m.name,
+                rows = batch.num_rows(),
+                elapsed_ms,
+                "model computed"
+            );
+            if let Some(dir) = std::env::var_os(PLAN_METRICS_ENV) {
+                // The executed plan with its metrics (rows, time per operator): what
+                // `EXPLAIN ANALYZE` shows, without running the query twice.
+                let text = DisplayableExecutionPlan::with_metrics(plan.as_ref())
+                    .indent(true)
+                    .to_string();
+                let path = std::path::Path::new(&dir).join(format!("{}.txt", m.name));
+                if let Err(e) = std::fs::write(&path, text) {
+                    warn!(path = %path.display(), error = %e, "could not write the plan metrics");
+                }
+            }
             register(ctx, m.name, batch.clone())?;
-            marts.push((m.name, batch));
+            if m.layer == "marts" {
+                marts.push((m.name, batch));
+            }
         } else {
             ctx.sql(&format!("create view {} as {}", m.name, m.sql))
                 .await
