@@ -508,12 +508,17 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
         &names,
         &checked.office_set,
     );
+    // Each large source's accepted rows are freed as soon as they are folded in, which
+    // keeps the peak memory of the run down (docs/performance.md).
+    checked.survey = None;
     let facts = WorkerFacts::new(
         checked.roster.len(),
         checked.snapshots.as_ref(),
         checked.sessions.as_ref(),
         checked.enrollments.as_ref(),
     );
+    checked.snapshots = None;
+    checked.sessions = None;
     let months = worker_months(
         &checked.roster,
         &names,
@@ -523,16 +528,12 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
         window_start,
         as_of,
     );
+    drop(scored);
     info!(
         elapsed_ms = derive_started.elapsed().as_millis() as u64,
         worker_months = months.num_rows(),
         "derived tables built"
     );
-    // The accepted rows of the three large sources are folded into the tables above;
-    // free them before the SQL stage builds its own inputs.
-    checked.snapshots = None;
-    checked.sessions = None;
-    checked.survey = None;
 
     request.progress.stage("sql");
     let sql_started = Instant::now();

@@ -132,7 +132,7 @@ pub async fn run_models(
     models: &[Model],
 ) -> Result<Vec<(&'static str, RecordBatch)>, SqlError> {
     let mut marts = Vec::new();
-    for m in models {
+    for (i, m) in models.iter().enumerate() {
         let err = |e: datafusion::error::DataFusionError| SqlError {
             layer: m.layer.into(),
             name: m.name.into(),
@@ -175,8 +175,45 @@ pub async fn run_models(
                 .await
                 .map_err(err)?;
         }
+        drop_unused(ctx, &models[i + 1..]).map_err(err)?;
     }
     Ok(marts)
+}
+
+/// Deregisters every table and view no remaining model names, so that its rows are freed
+/// as soon as the last model reading them is computed (a view keeps the tables it reads
+/// alive until it goes too). This keeps the SQL stage's memory near that of its largest
+/// step rather than the sum of all of them.
+fn drop_unused(
+    ctx: &SessionContext,
+    remaining: &[Model],
+) -> Result<(), datafusion::error::DataFusionError> {
+    let Some(schema) = ctx
+        .catalog("datafusion")
+        .and_then(|catalog| catalog.schema("public"))
+    else {
+        return Ok(());
+    };
+    for name in schema.table_names() {
+        if !remaining.iter().any(|m| mentions(m.sql, &name)) {
+            schema.deregister_table(&name)?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether `sql` names `name` as a whole identifier outside `--` comments.
+fn mentions(sql: &str, name: &str) -> bool {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    sql.lines()
+        .map(|line| line.split("--").next().unwrap_or(""))
+        .any(|code| {
+            code.match_indices(name).any(|(at, _)| {
+                let before = code[..at].chars().next_back();
+                let after = code[at + name.len()..].chars().next();
+                !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+            })
+        })
 }
 
 /// Registers the leadership views over tables already registered in the `warehouse`
@@ -203,6 +240,36 @@ pub async fn register_views(ctx: &SessionContext) -> Result<(), SqlError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mentions_matches_whole_identifiers_only() {
+        let sql = "select * from int_caseload_groups as g join stg_periods as p";
+        assert!(mentions(sql, "int_caseload_groups"));
+        assert!(mentions(sql, "stg_periods"));
+        assert!(!mentions(sql, "int_caseload"));
+        assert!(!mentions(sql, "caseload_groups"));
+        assert!(!mentions(sql, "periods"));
+        assert!(!mentions(
+            "-- int_caseload_groups sums these\nselect 1",
+            "int_caseload_groups"
+        ));
+    }
+
+    #[test]
+    fn every_model_reads_only_relations_computed_before_it() {
+        // drop_unused frees a relation once no later model names it, which is only right
+        // if MODELS is in dependency order.
+        for (i, m) in MODELS.iter().enumerate() {
+            for later in &MODELS[i + 1..] {
+                assert!(
+                    !mentions(m.sql, later.name),
+                    "{} reads {}, which comes after it in MODELS",
+                    m.name,
+                    later.name
+                );
+            }
+        }
+    }
 
     #[test]
     fn every_model_states_its_grain() {
