@@ -287,14 +287,17 @@ pub fn check(request: &RunRequest<'_>) -> Result<Checked, PipelineError> {
         "offices and job history replayed"
     );
 
-    // The four sources checked against the roster are independent: two threads (the
-    // machines have two cores) take them largest first.
+    // The four sources checked against the roster are independent and each is read by
+    // one thread. One thread per source, rather than one per core taking them largest
+    // first, lets the operating system share the cores until the last source is done:
+    // with three large sources on two cores, a queue left one core idle for a third of
+    // the stage (docs/performance.md).
     let ctx = Context {
         row,
         offices: Some(&office_set),
         roster: Some(&roster),
     };
-    let mut rest: Vec<Source> = [
+    let rest: Vec<Source> = [
         Source::CaseloadSnapshots,
         Source::SupervisionSessions,
         Source::SurveyResponses,
@@ -303,36 +306,31 @@ pub fn check(request: &RunRequest<'_>) -> Result<Checked, PipelineError> {
     .into_iter()
     .filter(|s| files[*s as usize].is_some())
     .collect();
-    rest.sort_by_key(|s| std::cmp::Reverse(files[*s as usize].as_ref().map_or(0, size)));
-    let queue = Mutex::new(rest);
     let snapshots = Mutex::new(None);
     let sessions = Mutex::new(None);
     let survey = Mutex::new(None);
     let enrollments = Mutex::new(None);
     let failure: Mutex<Option<IngestError>> = Mutex::new(None);
     std::thread::scope(|scope| {
-        for _ in 0..2 {
-            scope.spawn(|| {
-                loop {
-                    let Some(source) = queue.lock().expect("queue").pop() else {
-                        break;
-                    };
-                    let f = files[source as usize]
-                        .clone()
-                        .expect("filtered to present files");
-                    progress.source_started(source, size(&f));
-                    let p = |b| progress.source_progress(source, b);
-                    let result = match source {
-                        Source::CaseloadSnapshots => run_one(f, &ctx, &p, &snapshots),
-                        Source::SupervisionSessions => run_one(f, &ctx, &p, &sessions),
-                        Source::SurveyResponses => run_one(f, &ctx, &p, &survey),
-                        _ => run_one(f, &ctx, &p, &enrollments),
-                    };
-                    progress.source_finished(source);
-                    if let Err(e) = result {
-                        failure.lock().expect("failure").get_or_insert(e);
-                        break;
-                    }
+        for &source in &rest {
+            let (files, ctx, failure) = (&files, &ctx, &failure);
+            let (snapshots, sessions, survey, enrollments) =
+                (&snapshots, &sessions, &survey, &enrollments);
+            scope.spawn(move || {
+                let f = files[source as usize]
+                    .clone()
+                    .expect("filtered to present files");
+                progress.source_started(source, size(&f));
+                let p = |b| progress.source_progress(source, b);
+                let result = match source {
+                    Source::CaseloadSnapshots => run_one(f, ctx, &p, snapshots),
+                    Source::SupervisionSessions => run_one(f, ctx, &p, sessions),
+                    Source::SurveyResponses => run_one(f, ctx, &p, survey),
+                    _ => run_one(f, ctx, &p, enrollments),
+                };
+                progress.source_finished(source);
+                if let Err(e) = result {
+                    failure.lock().expect("failure").get_or_insert(e);
                 }
             });
         }
@@ -535,14 +533,36 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
         "derived tables built"
     );
 
+    // The tables built so far are written into the new run folder now, so that the SQL
+    // stage, which reads them, can free them as soon as it is done with them (publishing
+    // stays atomic: nothing is visible until `commit`).
+    let run_id = format!(
+        "{}-{:05}",
+        started_at.format("%Y%m%dT%H%M%S%.3fZ"),
+        std::process::id() % 100_000
+    );
+    let folder = warehouse.begin_run(&run_id)?;
+    let offices = offices_table(&checked);
+    let mut written: Vec<(&str, usize)> = Vec::new();
+    for (name, batch) in [
+        ("quarantine", &quarantine_table(&checked.quarantine)),
+        ("source_counts", &source_counts_table(&checked.counts)),
+        ("offices", &offices),
+        ("worker_spells", &spells),
+        ("worker_months", &months),
+        ("survey_scores", &scores),
+    ] {
+        folder.write_table(name, batch)?;
+        written.push((name, batch.num_rows()));
+    }
+
     request.progress.stage("sql");
     let sql_started = Instant::now();
-    let offices = offices_table(&checked);
     let inputs = vec![
-        ("offices", offices.clone()),
-        ("worker_spells", spells.clone()),
-        ("worker_months", months.clone()),
-        ("survey_scores", scores.clone()),
+        ("offices", offices),
+        ("worker_spells", spells),
+        ("worker_months", months),
+        ("survey_scores", scores),
         (
             "src_periods",
             crate::sql_inputs::periods(as_of, request.config.settings.history_months),
@@ -603,25 +623,13 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
     );
 
     request.progress.stage("publish");
-    let run_id = format!(
-        "{}-{:05}",
-        started_at.format("%Y%m%dT%H%M%S%.3fZ"),
-        std::process::id() % 100_000
-    );
-    let folder = warehouse.begin_run(&run_id)?;
-    let tables: Vec<(&str, RecordBatch)> = vec![
-        ("quarantine", quarantine_table(&checked.quarantine)),
-        ("source_counts", source_counts_table(&checked.counts)),
-        ("offices", offices),
-        ("worker_spells", spells),
-        ("worker_months", months),
-        ("survey_scores", scores),
-        ("office_indicators", indicators),
-        ("retention_curves", curves),
-        ("program_outcomes", programs),
-    ];
-    for (name, batch) in &tables {
+    for (name, batch) in [
+        ("office_indicators", &indicators),
+        ("retention_curves", &curves),
+        ("program_outcomes", &programs),
+    ] {
         folder.write_table(name, batch)?;
+        written.push((name, batch.num_rows()));
     }
     if std::env::var(CRASH_POINT_ENV).as_deref() == Ok("after-tables") {
         std::process::abort();
@@ -643,7 +651,7 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
             "rows_accepted": c.rows_accepted,
             "rows_quarantined": c.rows_quarantined,
         })).collect::<Vec<_>>(),
-        "tables": tables.iter().map(|(n, b)| (n.to_string(), json!(b.num_rows()))).collect::<serde_json::Map<_, _>>(),
+        "tables": written.iter().map(|(n, rows)| (n.to_string(), json!(rows))).collect::<serde_json::Map<_, _>>(),
     });
     folder.write_manifest(&manifest)?;
     let run_dir = warehouse.commit(folder, request.config.publish.keep_runs as usize)?;
@@ -651,18 +659,12 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
     Ok(Published {
         run_id,
         run_dir,
-        tables: tables
+        tables: written
             .iter()
-            .map(|(n, b)| (n.to_string(), b.num_rows()))
+            .map(|(n, rows)| (n.to_string(), *rows))
             .collect(),
         by_reason: checked.by_reason(),
-        headlines: crate::headline::office_headlines(
-            &tables
-                .iter()
-                .find(|(n, _)| *n == "office_indicators")
-                .expect("published")
-                .1,
-        ),
+        headlines: crate::headline::office_headlines(&indicators),
         counts: checked.counts,
     })
 }

@@ -125,59 +125,126 @@ pub fn register(ctx: &SessionContext, name: &str, batch: RecordBatch) -> Result<
     Ok(())
 }
 
-/// Registers every staging model as a view, computes the intermediate models and marts
-/// in order, and returns each mart's rows.
+/// How many models are computed at once. Each runs in one partition (see
+/// [`pipeline_session`]), so two at a time keep both cores busy while every model's
+/// result stays bit-identical from run to run.
+const CONCURRENT_MODELS: usize = 2;
+
+/// Registers every staging model as a view, computes the intermediate models and marts,
+/// and returns each mart's rows in `models` order.
+///
+/// A model is started once every model it names has been computed, at most
+/// [`CONCURRENT_MODELS`] at a time, earliest in `models` first; a relation is freed once
+/// no model still to finish names it.
 pub async fn run_models(
     ctx: &SessionContext,
-    models: &[Model],
+    models: &'static [Model],
 ) -> Result<Vec<(&'static str, RecordBatch)>, SqlError> {
-    let mut marts = Vec::new();
-    for (i, m) in models.iter().enumerate() {
-        let err = |e: datafusion::error::DataFusionError| SqlError {
-            layer: m.layer.into(),
-            name: m.name.into(),
-            message: e.to_string(),
-        };
-        if m.layer != "staging" {
-            let started = Instant::now();
-            let df = ctx.sql(m.sql).await.map_err(err)?;
-            let schema = Arc::new(df.schema().as_arrow().clone());
-            let plan = df.create_physical_plan().await.map_err(err)?;
-            let batches = collect(plan.clone(), ctx.task_ctx()).await.map_err(err)?;
-            let batch = concat_batches(&schema, &batches).map_err(|e| err(e.into()))?;
-            let elapsed_ms = started.elapsed().as_millis() as u64;
-            debug!(
-                model = m.name,
-                rows = batch.num_rows(),
-                elapsed_ms,
-                "model computed"
-            );
-            if let Some(dir) = std::env::var_os(PLAN_METRICS_ENV) {
-                // The executed plan with its metrics (rows, time per operator): what
-                // `EXPLAIN ANALYZE` shows, without running the query twice.
-                let text = DisplayableExecutionPlan::with_metrics(plan.as_ref())
-                    .indent(true)
-                    .to_string();
-                let path = std::path::Path::new(&dir).join(format!("{}.txt", m.name));
-                if let Err(e) = std::fs::write(&path, text) {
-                    warn!(path = %path.display(), error = %e, "could not write the plan metrics");
-                }
-            }
-            register(ctx, m.name, batch.clone())?;
-            if m.layer == "marts" {
-                marts.push((m.name, batch));
-            }
-        } else {
-            ctx.sql(&format!("create view {} as {}", m.name, m.sql))
-                .await
-                .map_err(err)?
-                .collect()
-                .await
-                .map_err(err)?;
-        }
-        drop_unused(ctx, &models[i + 1..]).map_err(err)?;
+    for m in models.iter().filter(|m| m.layer == "staging") {
+        ctx.sql(&format!("create view {} as {}", m.name, m.sql))
+            .await
+            .map_err(model_error(m))?
+            .collect()
+            .await
+            .map_err(model_error(m))?;
     }
-    Ok(marts)
+    let computed: Vec<&'static Model> = models.iter().filter(|m| m.layer != "staging").collect();
+    // The models each one reads, by position in `computed`.
+    let needs: Vec<Vec<usize>> = computed
+        .iter()
+        .map(|m| {
+            (0..computed.len())
+                .filter(|&k| mentions(m.sql, computed[k].name))
+                .collect()
+        })
+        .collect();
+    let mut started = vec![false; computed.len()];
+    let mut finished = vec![false; computed.len()];
+    let mut results: Vec<Option<RecordBatch>> = vec![None; computed.len()];
+    let mut running = tokio::task::JoinSet::new();
+    loop {
+        while running.len() < CONCURRENT_MODELS {
+            let Some(next) =
+                (0..computed.len()).find(|&k| !started[k] && needs[k].iter().all(|&d| finished[d]))
+            else {
+                break;
+            };
+            started[next] = true;
+            let (ctx, model) = (ctx.clone(), computed[next]);
+            running.spawn(async move { (next, compute(&ctx, model).await) });
+        }
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        let (k, result) = joined.map_err(|e| SqlError {
+            layer: "runtime".into(),
+            name: "model task".into(),
+            message: e.to_string(),
+        })?;
+        let batch = result?;
+        let m = computed[k];
+        register(ctx, m.name, batch.clone())?;
+        finished[k] = true;
+        if m.layer == "marts" {
+            results[k] = Some(batch);
+        }
+        let unfinished: Vec<Model> = (0..computed.len())
+            .filter(|&u| !finished[u])
+            .map(|u| *computed[u])
+            .collect();
+        drop_unused(ctx, &unfinished).map_err(model_error(m))?;
+    }
+    if let Some(k) = (0..computed.len()).find(|&k| !finished[k]) {
+        return Err(SqlError {
+            layer: computed[k].layer.into(),
+            name: computed[k].name.into(),
+            message: "never started: it names a model that comes after it".into(),
+        });
+    }
+    Ok(computed
+        .iter()
+        .zip(results)
+        .filter_map(|(m, batch)| batch.map(|b| (m.name, b)))
+        .collect())
+}
+
+/// Computes one model into a single batch, logging its time and, when
+/// [`PLAN_METRICS_ENV`] is set, writing its executed plan with metrics.
+async fn compute(ctx: &SessionContext, m: &Model) -> Result<RecordBatch, SqlError> {
+    let err = model_error(m);
+    let started = Instant::now();
+    let df = ctx.sql(m.sql).await.map_err(err)?;
+    let schema = Arc::new(df.schema().as_arrow().clone());
+    let plan = df.create_physical_plan().await.map_err(err)?;
+    let batches = collect(plan.clone(), ctx.task_ctx()).await.map_err(err)?;
+    let batch = concat_batches(&schema, &batches).map_err(|e| err(e.into()))?;
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    debug!(
+        model = m.name,
+        rows = batch.num_rows(),
+        elapsed_ms,
+        "model computed"
+    );
+    if let Some(dir) = std::env::var_os(PLAN_METRICS_ENV) {
+        // The executed plan with its metrics (rows, time per operator): what `EXPLAIN
+        // ANALYZE` shows, without running the query twice.
+        let text = DisplayableExecutionPlan::with_metrics(plan.as_ref())
+            .indent(true)
+            .to_string();
+        let path = std::path::Path::new(&dir).join(format!("{}.txt", m.name));
+        if let Err(e) = std::fs::write(&path, text) {
+            warn!(path = %path.display(), error = %e, "could not write the plan metrics");
+        }
+    }
+    Ok(batch)
+}
+
+fn model_error(m: &Model) -> impl Fn(datafusion::error::DataFusionError) -> SqlError + Copy + '_ {
+    move |e| SqlError {
+        layer: m.layer.into(),
+        name: m.name.into(),
+        message: e.to_string(),
+    }
 }
 
 /// Deregisters every table and view no remaining model names, so that its rows are freed
