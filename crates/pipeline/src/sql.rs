@@ -44,7 +44,7 @@ macro_rules! model {
     };
 }
 
-/// The pipeline's models in dependency order.
+/// The pipeline's models: every model comes after the models it reads.
 pub const MODELS: &[Model] = &[
     model!("staging", "stg_periods"),
     model!("staging", "stg_offices"),
@@ -53,15 +53,18 @@ pub const MODELS: &[Model] = &[
     model!("staging", "stg_caseload_snapshots"),
     model!("staging", "stg_survey_scores"),
     model!("staging", "stg_program_enrollments"),
+    // Intermediate models, in the order they are started when their inputs are ready:
+    // those that free a large input (survey_scores, worker_months, the snapshots) first,
+    // which keeps the stage's peak memory down.
     model!("intermediate", "int_worker_band_ranges"),
+    model!("intermediate", "int_survey_measures"),
+    model!("intermediate", "int_supervision_eligible_months"),
+    model!("intermediate", "int_caseload_sides"),
+    model!("intermediate", "int_caseload_groups"),
+    model!("intermediate", "int_supervision_months"),
     model!("intermediate", "int_exposure_by_period"),
     model!("intermediate", "int_separations_placed"),
     model!("intermediate", "int_transfers_out_placed"),
-    model!("intermediate", "int_caseload_sides"),
-    model!("intermediate", "int_caseload_groups"),
-    model!("intermediate", "int_supervision_eligible_months"),
-    model!("intermediate", "int_supervision_months"),
-    model!("intermediate", "int_survey_measures"),
     model!("intermediate", "int_survey_latest_by_period"),
     model!("intermediate", "int_program_pairs"),
     model!("intermediate", "int_program_retention"),
