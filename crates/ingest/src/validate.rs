@@ -18,9 +18,6 @@ use retention_contract::{Day, Instrument, Interner, Reason, Source, Sym};
 use std::hash::BuildHasher;
 use std::path::PathBuf;
 
-/// End of a `same_key` chain.
-const NO_ROW: u32 = u32::MAX;
-
 /// One refused row, as published in the `quarantine` table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuarantineRow {
@@ -125,7 +122,10 @@ pub fn ingest<R: SourceRow>(
     let mut candidate_lines: Vec<u32> = Vec::new();
     let mut accepted_flags: Vec<bool> = Vec::new();
     let mut by_key: HashTable<u32> = HashTable::new();
-    let mut same_key: Vec<u32> = Vec::new();
+    // Later candidates with an earlier candidate's key but other values: rare, so a map
+    // from a candidate to the next one with its key rather than a vector with a slot per
+    // row (which cost a page-faulted 4 bytes per row of the largest sources).
+    let mut same_key: hashbrown::HashMap<u32, u32> = hashbrown::HashMap::new();
     let mut sized = false;
     let mut responses: Vec<Option<(Sym, Day, Instrument)>> = Vec::new();
     let mut worker_of: Vec<Option<u32>> = Vec::new();
@@ -149,7 +149,6 @@ pub fn ingest<R: SourceRow>(
                 candidates.reserve(estimate.saturating_sub(candidates.len()));
                 candidate_lines.reserve(estimate.saturating_sub(candidate_lines.len()));
                 accepted_flags.reserve(estimate.saturating_sub(accepted_flags.len()));
-                same_key.reserve(estimate.saturating_sub(same_key.len()));
                 by_key.reserve(estimate.saturating_sub(by_key.len()), |&i| {
                     hasher.hash_one(candidates[i as usize].key())
                 });
@@ -225,20 +224,19 @@ pub fn ingest<R: SourceRow>(
                     break;
                 }
                 last = at;
-                match same_key[at as usize] {
-                    NO_ROW => break,
-                    next => at = next,
+                match same_key.get(&at) {
+                    None => break,
+                    Some(&next) => at = next,
                 }
             }
             if candidates[at as usize] == row {
                 continue;
             }
             let index = candidates.len() as u32;
-            same_key[last as usize] = index;
+            same_key.insert(last, index);
             candidates.push(row);
             candidate_lines.push(u32::try_from(line).unwrap_or(u32::MAX));
             accepted_flags.push(false);
-            same_key.push(NO_ROW);
             let names = key_columns(source);
             let detail = format!(
                 "{names} equals that of line {} but other values differ",
@@ -254,7 +252,6 @@ pub fn ingest<R: SourceRow>(
         candidates.push(row);
         candidate_lines.push(u32::try_from(line).unwrap_or(u32::MAX));
         accepted_flags.push(false);
-        same_key.push(NO_ROW);
         let row = &candidates[index as usize];
 
         // Rule 11: a response's rows agree on worker, date and instrument.
