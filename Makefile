@@ -39,7 +39,7 @@ bench: build-release
 			|| { cat $(BENCH_DIR)/run.log; exit 1; }; \
 		tail -n 1 $(BENCH_DIR)/run.log; \
 	done
-	@grep -E "validation finished|derived tables built|indicators computed|published" $(BENCH_DIR)/run.log | sed -e 's/\x1b\[[0-9;]*m//g'
+	@grep -E "validation finished|derived tables built|tables written|indicators computed|published" $(BENCH_DIR)/run.log | sed -e 's/\x1b\[[0-9;]*m//g'
 
 build-release:
 	$(CARGO) build --release --bin retention

@@ -560,6 +560,7 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
     );
     let folder = warehouse.begin_run(&run_id)?;
     let offices = offices_table(&checked);
+    let writing_started = Instant::now();
     let mut written: Vec<(&str, usize)> = Vec::new();
     for (name, batch) in [
         ("quarantine", &quarantine_table(&checked.quarantine)),
@@ -572,6 +573,11 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
         folder.write_table(name, batch)?;
         written.push((name, batch.num_rows()));
     }
+    info!(
+        elapsed_ms = writing_started.elapsed().as_millis() as u64,
+        tables = written.len(),
+        "derived tables written into the run folder"
+    );
 
     request.progress.stage("sql");
     let sql_started = Instant::now();
