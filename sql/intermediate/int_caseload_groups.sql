@@ -24,30 +24,14 @@ monthly as (
 ),
 
 in_months as (
-    select
-        p.period_type,
-        p.period_start_day,
-        m.worker,
-        m.month_start_day,
-        m.office_id,
-        m.tenure_band,
-        m.cases_sum / cast(m.snapshots as double) as mean_cases,
-        m.standard_sum / cast(m.snapshots as double) as mean_standard
+    select p.period_type, p.period_start_day, m.*
     from monthly as m
     inner join periods as p
         on p.period_type = 'month' and p.period_start_day = m.month_start_day
 ),
 
 in_trailing as (
-    select
-        p.period_type,
-        p.period_start_day,
-        s.worker,
-        s.month_start_day,
-        s.office_id,
-        s.tenure_band,
-        s.cases_sum / cast(s.snapshots as double) as mean_cases,
-        s.standard_sum / cast(s.snapshots as double) as mean_standard
+    select p.period_type, p.period_start_day, s.worker, s.month_start_day, s.office_id, s.tenure_band, s.cases_sum, s.standard_sum, s.snapshots
     from sides as s
     inner join periods as p
         on p.period_type = 'trailing_12m'
@@ -55,9 +39,16 @@ in_trailing as (
 ),
 
 final as (
-    select * from in_months
-    union all
-    select * from in_trailing
+    select
+        period_type,
+        period_start_day,
+        worker,
+        month_start_day,
+        office_id,
+        tenure_band,
+        cases_sum / cast(snapshots as double) as mean_cases,
+        standard_sum / cast(snapshots as double) as mean_standard
+    from (select * from in_months union all select * from in_trailing) as grouped
 )
 
 select * from final

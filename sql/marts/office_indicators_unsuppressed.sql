@@ -1,7 +1,8 @@
 -- grain: one row per period x office (or ALL) x tenure band (or ALL) with exposure_days > 0, before small-cell suppression
 -- Every fact is placed in the cell of the worker's office and band on its date and summed per period, office and
--- band (`*_placed`); those sums are then added up in the four roll-ups (office x band, office x ALL, ALL x band,
--- ALL x ALL), and each mean is a sum over a count taken last. CONTRACT.md section 5.
+-- band (`*_placed`, then side by side in `cells`: a worker with a fact in a cell was employed there that day, so
+-- every such cell has exposure); those sums are added up in the four roll-ups (office x band, office x ALL,
+-- ALL x band, ALL x ALL), and each mean is a sum over a count taken last. CONTRACT.md section 5.
 with periods as (
     select * from stg_periods
 ),
@@ -104,89 +105,78 @@ survey_placed as (
     group by period_type, period_start_day, office_id, tenure_band
 ),
 
-exposure as (
+cells as (
     select
         x.period_type,
         x.period_start_day,
-        case when r.by_office then x.office_id else 'ALL' end as office_id,
-        case when r.by_band then x.tenure_band else 'ALL' end as tenure_band,
-        sum(x.exposure_days) as exposure_days,
-        sum(x.headcount_end) as headcount_end
-    from rollup as r
-    cross join exposure_placed as x
-    group by 1, 2, 3, 4
+        x.office_id,
+        x.tenure_band,
+        x.exposure_days,
+        x.headcount_end,
+        s.separations,
+        s.voluntary_separations,
+        t.transfers_out,
+        c.caseload_worker_months,
+        c.mean_cases_sum,
+        c.over_standard,
+        v.supervision_eligible_months,
+        v.compliant,
+        v.minutes,
+        q.sts_respondents,
+        q.sts_sum,
+        q.sts_high,
+        q.burnout_respondents,
+        q.burnout_sum,
+        q.burnout_high,
+        q.resilience_respondents,
+        q.resilience_sum,
+        q.resilience_low
+    from exposure_placed as x
+    left join separations_placed as s
+        on s.period_type = x.period_type and s.period_start_day = x.period_start_day
+        and s.office_id = x.office_id and s.tenure_band = x.tenure_band
+    left join transfers_placed as t
+        on t.period_type = x.period_type and t.period_start_day = x.period_start_day
+        and t.office_id = x.office_id and t.tenure_band = x.tenure_band
+    left join caseload_placed as c
+        on c.period_type = x.period_type and c.period_start_day = x.period_start_day
+        and c.office_id = x.office_id and c.tenure_band = x.tenure_band
+    left join supervision_placed as v
+        on v.period_type = x.period_type and v.period_start_day = x.period_start_day
+        and v.office_id = x.office_id and v.tenure_band = x.tenure_band
+    left join survey_placed as q
+        on q.period_type = x.period_type and q.period_start_day = x.period_start_day
+        and q.office_id = x.office_id and q.tenure_band = x.tenure_band
 ),
 
-separations as (
+rolled_up as (
     select
-        x.period_type,
-        x.period_start_day,
-        case when r.by_office then x.office_id else 'ALL' end as office_id,
-        case when r.by_band then x.tenure_band else 'ALL' end as tenure_band,
-        sum(x.separations) as separations,
-        sum(x.voluntary_separations) as voluntary_separations
+        c.period_type,
+        c.period_start_day,
+        case when r.by_office then c.office_id else 'ALL' end as office_id,
+        case when r.by_band then c.tenure_band else 'ALL' end as tenure_band,
+        sum(c.exposure_days) as exposure_days,
+        sum(c.headcount_end) as headcount_end,
+        coalesce(sum(c.separations), 0) as separations,
+        coalesce(sum(c.voluntary_separations), 0) as voluntary_separations,
+        coalesce(sum(c.transfers_out), 0) as transfers_out,
+        coalesce(sum(c.caseload_worker_months), 0) as caseload_worker_months,
+        sum(c.mean_cases_sum) as mean_cases_sum,
+        sum(c.over_standard) as over_standard,
+        coalesce(sum(c.supervision_eligible_months), 0) as supervision_eligible_months,
+        sum(c.compliant) as compliant,
+        sum(c.minutes) as minutes,
+        coalesce(sum(c.sts_respondents), 0) as sts_respondents,
+        sum(c.sts_sum) as sts_sum,
+        sum(c.sts_high) as sts_high,
+        coalesce(sum(c.burnout_respondents), 0) as burnout_respondents,
+        sum(c.burnout_sum) as burnout_sum,
+        sum(c.burnout_high) as burnout_high,
+        coalesce(sum(c.resilience_respondents), 0) as resilience_respondents,
+        sum(c.resilience_sum) as resilience_sum,
+        sum(c.resilience_low) as resilience_low
     from rollup as r
-    cross join separations_placed as x
-    group by 1, 2, 3, 4
-),
-
-transfers as (
-    select
-        x.period_type,
-        x.period_start_day,
-        case when r.by_office then x.office_id else 'ALL' end as office_id,
-        case when r.by_band then x.tenure_band else 'ALL' end as tenure_band,
-        sum(x.transfers_out) as transfers_out
-    from rollup as r
-    cross join transfers_placed as x
-    group by 1, 2, 3, 4
-),
-
-caseload as (
-    select
-        x.period_type,
-        x.period_start_day,
-        case when r.by_office then x.office_id else 'ALL' end as office_id,
-        case when r.by_band then x.tenure_band else 'ALL' end as tenure_band,
-        sum(x.caseload_worker_months) as caseload_worker_months,
-        sum(x.mean_cases_sum) / cast(sum(x.caseload_worker_months) as double) as caseload_mean,
-        cast(sum(x.over_standard) as double) / cast(sum(x.caseload_worker_months) as double) as caseload_over_standard_share
-    from rollup as r
-    cross join caseload_placed as x
-    group by 1, 2, 3, 4
-),
-
-supervision as (
-    select
-        x.period_type,
-        x.period_start_day,
-        case when r.by_office then x.office_id else 'ALL' end as office_id,
-        case when r.by_band then x.tenure_band else 'ALL' end as tenure_band,
-        sum(x.supervision_eligible_months) as supervision_eligible_months,
-        cast(sum(x.compliant) as double) / cast(sum(x.supervision_eligible_months) as double) as supervision_compliance,
-        cast(sum(x.minutes) as double) / 60.0 / cast(sum(x.supervision_eligible_months) as double) as supervision_hours_mean
-    from rollup as r
-    cross join supervision_placed as x
-    group by 1, 2, 3, 4
-),
-
-survey as (
-    select
-        x.period_type,
-        x.period_start_day,
-        case when r.by_office then x.office_id else 'ALL' end as office_id,
-        case when r.by_band then x.tenure_band else 'ALL' end as tenure_band,
-        sum(x.sts_respondents) as sts_respondents,
-        sum(x.sts_sum) / cast(nullif(sum(x.sts_respondents), 0) as double) as sts_mean,
-        cast(sum(x.sts_high) as double) / cast(nullif(sum(x.sts_respondents), 0) as double) as sts_high_share,
-        sum(x.burnout_respondents) as burnout_respondents,
-        sum(x.burnout_sum) / cast(nullif(sum(x.burnout_respondents), 0) as double) as burnout_mean,
-        cast(sum(x.burnout_high) as double) / cast(nullif(sum(x.burnout_respondents), 0) as double) as burnout_high_share,
-        sum(x.resilience_respondents) as resilience_respondents,
-        sum(x.resilience_sum) / cast(nullif(sum(x.resilience_respondents), 0) as double) as resilience_mean,
-        cast(sum(x.resilience_low) as double) / cast(nullif(sum(x.resilience_respondents), 0) as double) as resilience_low_share
-    from rollup as r
-    cross join survey_placed as x
+    cross join cells as c
     group by 1, 2, 3, 4
 ),
 
@@ -201,44 +191,29 @@ final as (
         x.exposure_days,
         cast(x.exposure_days as double) / cast(p.days as double) as avg_headcount,
         x.headcount_end,
-        coalesce(s.separations, 0) as separations,
-        coalesce(s.voluntary_separations, 0) as voluntary_separations,
-        coalesce(t.transfers_out, 0) as transfers_out,
-        cast(coalesce(s.separations, 0) as double) * 365.25 / cast(x.exposure_days as double) as turnover_rate,
-        cast(coalesce(s.voluntary_separations, 0) as double) * 365.25 / cast(x.exposure_days as double) as voluntary_turnover_rate,
-        coalesce(c.caseload_worker_months, 0) as caseload_worker_months,
-        c.caseload_mean,
-        c.caseload_over_standard_share,
-        coalesce(v.supervision_eligible_months, 0) as supervision_eligible_months,
-        v.supervision_compliance,
-        v.supervision_hours_mean,
-        coalesce(q.sts_respondents, 0) as sts_respondents,
-        q.sts_mean,
-        q.sts_high_share,
-        coalesce(q.burnout_respondents, 0) as burnout_respondents,
-        q.burnout_mean,
-        q.burnout_high_share,
-        coalesce(q.resilience_respondents, 0) as resilience_respondents,
-        q.resilience_mean,
-        q.resilience_low_share
-    from exposure as x
+        x.separations,
+        x.voluntary_separations,
+        x.transfers_out,
+        cast(x.separations as double) * 365.25 / cast(x.exposure_days as double) as turnover_rate,
+        cast(x.voluntary_separations as double) * 365.25 / cast(x.exposure_days as double) as voluntary_turnover_rate,
+        x.caseload_worker_months,
+        x.mean_cases_sum / cast(nullif(x.caseload_worker_months, 0) as double) as caseload_mean,
+        cast(x.over_standard as double) / cast(nullif(x.caseload_worker_months, 0) as double) as caseload_over_standard_share,
+        x.supervision_eligible_months,
+        cast(x.compliant as double) / cast(nullif(x.supervision_eligible_months, 0) as double) as supervision_compliance,
+        cast(x.minutes as double) / 60.0 / cast(nullif(x.supervision_eligible_months, 0) as double) as supervision_hours_mean,
+        x.sts_respondents,
+        x.sts_sum / cast(nullif(x.sts_respondents, 0) as double) as sts_mean,
+        cast(x.sts_high as double) / cast(nullif(x.sts_respondents, 0) as double) as sts_high_share,
+        x.burnout_respondents,
+        x.burnout_sum / cast(nullif(x.burnout_respondents, 0) as double) as burnout_mean,
+        cast(x.burnout_high as double) / cast(nullif(x.burnout_respondents, 0) as double) as burnout_high_share,
+        x.resilience_respondents,
+        x.resilience_sum / cast(nullif(x.resilience_respondents, 0) as double) as resilience_mean,
+        cast(x.resilience_low as double) / cast(nullif(x.resilience_respondents, 0) as double) as resilience_low_share
+    from rolled_up as x
     inner join periods as p
         on p.period_type = x.period_type and p.period_start_day = x.period_start_day
-    left join separations as s
-        on s.period_type = x.period_type and s.period_start_day = x.period_start_day
-        and s.office_id = x.office_id and s.tenure_band = x.tenure_band
-    left join transfers as t
-        on t.period_type = x.period_type and t.period_start_day = x.period_start_day
-        and t.office_id = x.office_id and t.tenure_band = x.tenure_band
-    left join caseload as c
-        on c.period_type = x.period_type and c.period_start_day = x.period_start_day
-        and c.office_id = x.office_id and c.tenure_band = x.tenure_band
-    left join supervision as v
-        on v.period_type = x.period_type and v.period_start_day = x.period_start_day
-        and v.office_id = x.office_id and v.tenure_band = x.tenure_band
-    left join survey as q
-        on q.period_type = x.period_type and q.period_start_day = x.period_start_day
-        and q.office_id = x.office_id and q.tenure_band = x.tenure_band
     where x.exposure_days > 0
 )
 
