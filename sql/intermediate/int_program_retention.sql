@@ -21,33 +21,6 @@ eligible_enrollees as (
     where e.end_day is not null and e.end_day + 365 <= s.as_of_day
 ),
 
--- Who was employed a year on is found with an inner join and then attached with an
--- equality-only left join: a left join whose ON clause holds the range condition lost
--- the workers without a match (DataFusion 55), which the hand-built slt caught.
-enrollees_employed_after as (
-    select distinct e.program, e.cohort_id, e.worker_key
-    from eligible_enrollees as e
-    inner join ranges as r
-        on r.worker_key = e.worker_key and e.end_day + 365 between r.range_from and r.range_to
-),
-
-enrollee_outcomes as (
-    select
-        e.program,
-        e.cohort_id,
-        e.worker_key,
-        case when a.worker_key is not null then 1.0 else 0.0 end as employed_after
-    from (select distinct program, cohort_id, worker_key from eligible_enrollees) as e
-    left join enrollees_employed_after as a
-        on a.program = e.program and a.cohort_id = e.cohort_id and a.worker_key = e.worker_key
-),
-
-enrollee_retention as (
-    select program, cohort_id, count(*) as retained_denominator, avg(employed_after) as retained_share
-    from enrollee_outcomes
-    group by program, cohort_id
-),
-
 cohorts as (
     select program, cohort_id, max(end_day) as latest_end_day
     from enrollments
@@ -77,27 +50,49 @@ comparison_pool as (
         and not exists (select 1 from program_members as m where m.program = c.program and m.worker_key = r.worker_key)
 ),
 
-comparison_employed_after as (
-    select distinct p.program, p.cohort_id, p.worker_key
-    from comparison_pool as p
+-- One row per arm, cohort, worker and check day (an enrollee enrolled twice in a cohort counts once, employed
+-- if employed a year after either end).
+subjects as (
+    select distinct 'enrolled' as arm, program, cohort_id, worker_key, end_day + 365 as check_day
+    from eligible_enrollees
+    union all
+    select 'comparison' as arm, program, cohort_id, worker_key, latest_end_day + 365 as check_day
+    from comparison_pool
+),
+
+-- Both arms are checked the same way: who was employed on the check day is found with an inner join and then attached with an
+-- equality-only left join: a left join whose ON clause holds the range condition lost
+-- the workers without a match (DataFusion 55), which the hand-built slt caught.
+employed_on_check_day as (
+    select distinct s.arm, s.program, s.cohort_id, s.worker_key, s.check_day
+    from subjects as s
     inner join ranges as r
-        on r.worker_key = p.worker_key and p.latest_end_day + 365 between r.range_from and r.range_to
+        on r.worker_key = s.worker_key and s.check_day between r.range_from and r.range_to
 ),
 
-comparison_outcomes as (
+subject_outcomes as (
     select
-        p.program,
-        p.cohort_id,
-        p.worker_key,
-        case when a.worker_key is not null then 1.0 else 0.0 end as employed_after
-    from comparison_pool as p
-    left join comparison_employed_after as a
-        on a.program = p.program and a.cohort_id = p.cohort_id and a.worker_key = p.worker_key
+        s.arm,
+        s.program,
+        s.cohort_id,
+        s.worker_key,
+        max(case when e.worker_key is not null then 1.0 else 0.0 end) as employed_after
+    from subjects as s
+    left join employed_on_check_day as e
+        on e.arm = s.arm and e.program = s.program and e.cohort_id = s.cohort_id
+        and e.worker_key = s.worker_key and e.check_day = s.check_day
+    group by s.arm, s.program, s.cohort_id, s.worker_key
 ),
 
-comparison_retention as (
-    select program, cohort_id, count(*) as comparison_denominator, avg(employed_after) as comparison_share
-    from comparison_outcomes
+retention as (
+    select
+        program,
+        cohort_id,
+        sum(case when arm = 'enrolled' then 1 else 0 end) as retained_denominator,
+        avg(case when arm = 'enrolled' then employed_after end) as retained_share,
+        sum(case when arm = 'comparison' then 1 else 0 end) as comparison_denominator,
+        avg(case when arm = 'comparison' then employed_after end) as comparison_share
+    from subject_outcomes
     group by program, cohort_id
 ),
 
@@ -105,15 +100,13 @@ final as (
     select
         c.program,
         c.cohort_id,
-        coalesce(er.retained_denominator, 0) as retained_denominator,
-        er.retained_share,
-        coalesce(cr.comparison_denominator, 0) as comparison_denominator,
-        cr.comparison_share
+        coalesce(r.retained_denominator, 0) as retained_denominator,
+        r.retained_share,
+        coalesce(r.comparison_denominator, 0) as comparison_denominator,
+        r.comparison_share
     from cohorts as c
-    left join enrollee_retention as er
-        on er.program = c.program and er.cohort_id = c.cohort_id
-    left join comparison_retention as cr
-        on cr.program = c.program and cr.cohort_id = c.cohort_id
+    left join retention as r
+        on r.program = c.program and r.cohort_id = c.cohort_id
 )
 
 select * from final
