@@ -22,6 +22,11 @@ impl Day {
         Day(date.num_days_from_ce() - EPOCH_CE_DAYS)
     }
 
+    /// The day as an unsigned number in the same order (for order checks on keys).
+    pub fn order(self) -> u32 {
+        (self.0 as u32) ^ 0x8000_0000
+    }
+
     /// Converts to chrono.
     pub fn naive(self) -> NaiveDate {
         NaiveDate::from_num_days_from_ce_opt(self.0 + EPOCH_CE_DAYS)

@@ -10,6 +10,7 @@
 pub mod error;
 pub mod frame;
 pub mod input;
+mod keys;
 pub mod roster;
 pub mod sources;
 pub mod validate;

@@ -11,11 +11,10 @@
 
 use crate::error::IngestError;
 use crate::input::{SourceFile, SourceReader};
+use crate::keys::KeyIndex;
 use crate::roster::{OfficeSet, Roster};
-use hashbrown::{DefaultHashBuilder, HashTable};
 use retention_contract::rows::{Refusal, RowContext, SourceRow};
 use retention_contract::{Day, Instrument, Interner, Reason, Source, Sym};
-use std::hash::BuildHasher;
 use std::path::PathBuf;
 
 /// One refused row, as published in the `quarantine` table.
@@ -116,16 +115,11 @@ pub fn ingest<R: SourceRow>(
             )
         })
         .collect();
-    let hasher = DefaultHashBuilder::default();
     let mut ids = Interner::default();
     let mut candidates: Vec<R> = Vec::new();
     let mut candidate_lines: Vec<u32> = Vec::new();
     let mut accepted_flags: Vec<bool> = Vec::new();
-    let mut by_key: HashTable<u32> = HashTable::new();
-    // Later candidates with an earlier candidate's key but other values: rare, so a map
-    // from a candidate to the next one with its key rather than a vector with a slot per
-    // row (which cost a page-faulted 4 bytes per row of the largest sources).
-    let mut same_key: hashbrown::HashMap<u32, u32> = hashbrown::HashMap::new();
+    let mut keys = KeyIndex::default();
     let mut sized = false;
     let mut responses: Vec<Option<(Sym, Day, Instrument)>> = Vec::new();
     let mut worker_of: Vec<Option<u32>> = Vec::new();
@@ -149,9 +143,7 @@ pub fn ingest<R: SourceRow>(
                 candidates.reserve(estimate.saturating_sub(candidates.len()));
                 candidate_lines.reserve(estimate.saturating_sub(candidate_lines.len()));
                 accepted_flags.reserve(estimate.saturating_sub(accepted_flags.len()));
-                by_key.reserve(estimate.saturating_sub(by_key.len()), |&i| {
-                    hasher.hash_one(candidates[i as usize].key())
-                });
+                keys.reserve(estimate.saturating_sub(candidates.len()));
             }
         }
         let line = rec.line;
@@ -204,58 +196,41 @@ pub fn ingest<R: SourceRow>(
             }
         };
 
-        // Rules 9 and 10. Rows equal in every column share their key, so one table keyed
-        // by key suffices: it points at the first row with that key (which passed 1-9),
-        // and `same_key` chains the later rows with that key but other values (which
-        // passed 1-8), so an exact copy of any of them is found by walking the chain.
-        let key = row.key();
-        let key_hash = hasher.hash_one(key);
-        let first_with_key = by_key
-            .find(key_hash, |&i| candidates[i as usize].key() == key)
-            .copied();
-        if let Some(first) = first_with_key {
-            let mut at = first;
-            let mut last = first;
-            loop {
-                if candidates[at as usize] == row {
-                    let detail =
-                        format!("every field equals line {}", candidate_lines[at as usize]);
-                    quarantine.push(refuse(Reason::Duplicate, detail));
-                    break;
-                }
-                last = at;
-                match same_key.get(&at) {
-                    None => break,
-                    Some(&next) => at = next,
-                }
-            }
-            if candidates[at as usize] == row {
+        // Rules 9 and 10, against the earlier rows that passed 1-8 (exact copies are not
+        // kept: they equal a kept row).
+        if let Some(earlier) = keys.earlier(&candidates, &row) {
+            if let Some(equal) = earlier.first_equal {
+                let detail = format!(
+                    "every field equals line {}",
+                    candidate_lines[equal as usize]
+                );
+                quarantine.push(refuse(Reason::Duplicate, detail));
                 continue;
             }
             let index = candidates.len() as u32;
-            same_key.insert(last, index);
+            keys.add(&candidates, index, &row);
             candidates.push(row);
             candidate_lines.push(u32::try_from(line).unwrap_or(u32::MAX));
             accepted_flags.push(false);
             let names = key_columns(source);
             let detail = format!(
                 "{names} equals that of line {} but other values differ",
-                candidate_lines[first as usize]
+                candidate_lines[earlier.first_with_key as usize]
             );
             quarantine.push(refuse(Reason::DuplicateKey, detail));
             continue;
         }
+        // What rules 11-15 need is taken from the row before it is stored: reading it
+        // back from `candidates` would wait for earlier (cache-missing) stores to commit.
+        let (response, office, employment) = (row.response(), row.office(), row.employment());
         let index = candidates.len() as u32;
-        by_key.insert_unique(key_hash, index, |&i| {
-            hasher.hash_one(candidates[i as usize].key())
-        });
+        keys.add(&candidates, index, &row);
         candidates.push(row);
         candidate_lines.push(u32::try_from(line).unwrap_or(u32::MAX));
         accepted_flags.push(false);
-        let row = &candidates[index as usize];
 
         // Rule 11: a response's rows agree on worker, date and instrument.
-        if let Some((response, header)) = row.response() {
+        if let Some((response, header)) = response {
             let slot = response.0 as usize;
             if responses.len() <= slot {
                 responses.resize(slot + 1, None);
@@ -290,7 +265,7 @@ pub fn ingest<R: SourceRow>(
         }
 
         // Rule 12: the office must be an accepted office.
-        if let (Some(office), Some(offices)) = (row.office(), ctx.offices) {
+        if let (Some(office), Some(offices)) = (office, ctx.offices) {
             let id = ids.resolve(office);
             if offices.get(id).is_none() {
                 quarantine.push(refuse(
@@ -302,7 +277,7 @@ pub fn ingest<R: SourceRow>(
         }
 
         // Rules 13 and 15: a known worker, employed on the row's date.
-        if let (Some((worker, day)), Some(roster)) = (row.employment(), ctx.roster) {
+        if let (Some((worker, day)), Some(roster)) = (employment, ctx.roster) {
             let slot = worker.0 as usize;
             if worker_of.len() <= slot {
                 worker_of.resize(ids.len(), None);
@@ -345,8 +320,7 @@ pub fn ingest<R: SourceRow>(
         }
     }
     progress(reader.progress());
-    drop(by_key);
-    drop(same_key);
+    drop(keys);
 
     let mut flags = accepted_flags.iter();
     candidate_lines.retain(|_| *flags.next().expect("one flag per candidate"));
