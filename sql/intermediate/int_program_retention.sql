@@ -109,4 +109,6 @@ final as (
         on r.program = c.program and r.cohort_id = c.cohort_id
 )
 
+-- Ordered by the grain, so that the row order does not depend on how the unions above were merged.
 select * from final
+order by program, cohort_id

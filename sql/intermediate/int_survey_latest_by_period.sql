@@ -51,4 +51,8 @@ final as (
         and l.worker_key = p.worker_key and l.measure = p.measure and l.response_id = p.response_id
 )
 
+-- Ordered by the grain: the union above is merged from two partitions in whatever order they finish, and
+-- the marts sum these scores in row order, so an unordered result gave averages that differed in the last
+-- bit between identical runs.
 select * from final
+order by period_type, period_start_day, worker_key, measure

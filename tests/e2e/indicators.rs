@@ -2,7 +2,7 @@
 //! 5 and 6): ALL cells are sums of their parts, survival never rises, and no suppressed
 //! survey value can be recovered by subtracting the visible cells from a total.
 
-use crate::util::{read_table, run, run_pipeline};
+use crate::util::{bin, read_table, run, run_pipeline};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -378,4 +378,72 @@ fn program_outcomes_cover_every_cohort_and_measure() {
         mean < 0.0,
         "STS falls after the program on average: {sts_changes:?}"
     );
+}
+
+#[test]
+fn models_that_merge_partitions_end_in_a_sort() {
+    // A rerun must publish bit-identical tables, and the marts add floating-point values
+    // in the row order of the models they read. One-partition models are ordered; a
+    // union yields several partitions, which are collected in partition order when the
+    // union is on top, but merged in arrival order (CoalescePartitionsExec) when it is
+    // inside, so such a model must end in an ORDER BY of its grain. This reads every
+    // model's executed plan (RETENTION_PLAN_METRICS) of a real run.
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    let (code, _, err) = run(&[
+        "generate",
+        "--workers",
+        "200",
+        "--years",
+        "3",
+        "--offices",
+        "3",
+        "--seed",
+        "5",
+        "--as-of",
+        "2025-06-30",
+        "--faults",
+        "0",
+        "--out",
+        inbox.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let plans = dir.path().join("plans");
+    std::fs::create_dir_all(&plans).unwrap();
+    let out = bin()
+        .env("RETENTION_PLAN_METRICS", &plans)
+        .args(["run", "--inbox", inbox.to_str().unwrap(), "--warehouse"])
+        .arg(dir.path().join("wh"))
+        .args(["--as-of", "2025-06-30"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut merging = BTreeSet::new();
+    let mut models = 0;
+    for entry in std::fs::read_dir(&plans).unwrap() {
+        let path = entry.unwrap().path();
+        let plan = std::fs::read_to_string(&path).unwrap();
+        models += 1;
+        if plan.contains("CoalescePartitionsExec") {
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let top = plan.lines().next().unwrap_or_default();
+            assert!(
+                top.starts_with("SortExec") || top.starts_with("SortPreservingMergeExec"),
+                "{name} merges partitions but its plan starts with {top}"
+            );
+            merging.insert(name);
+        }
+    }
+    assert!(models >= 10, "only {models} plans written");
+    // The check is not vacuous: these two merge a union inside.
+    for name in ["int_survey_latest_by_period", "int_program_retention"] {
+        assert!(
+            merging.contains(name),
+            "{name} no longer merges partitions: {merging:?}"
+        );
+    }
 }

@@ -6,6 +6,13 @@
 //! hashbrown table of symbols hashed with foldhash, which is several times faster than
 //! the standard library's DoS-resistant SipHash; ids come from the agency's own
 //! extracts, so hash flooding is not a concern here.
+//!
+//! Ids that recur all through a file (workers, supervisors, offices, cohorts) are also
+//! kept in a small front table with its own copy of their text, so that looking them up
+//! stays within a megabyte or two of cache-resident memory even when the main table
+//! holds millions of one-off ids (supervision sessions): there, each lookup of a worker
+//! in the main table cost several cache misses (its control bytes, its slot, the id's
+//! bounds and its text). Both tables give the same symbol for the same text.
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 use std::hash::BuildHasher;
@@ -21,18 +28,60 @@ pub struct Interner {
     hasher: DefaultHashBuilder,
     arena: String,
     ends: Vec<u32>,
+    /// The front table of recurring ids: positions in `common_syms`.
+    common: HashTable<u32>,
+    common_arena: String,
+    common_ends: Vec<u32>,
+    common_syms: Vec<Sym>,
+}
+
+/// The `index`th string of an arena and its end offsets.
+fn slice<'a>(arena: &'a str, ends: &[u32], index: u32) -> &'a str {
+    let i = index as usize;
+    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+    &arena[start..ends[i] as usize]
 }
 
 impl Interner {
     fn text(&self, index: u32) -> &str {
-        let i = index as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.arena[start..self.ends[i] as usize]
+        slice(&self.arena, &self.ends, index)
+    }
+
+    /// Room for `additional` more distinct strings in the main table without rehashing.
+    pub fn reserve(&mut self, additional: usize) {
+        let (arena, ends, hasher) = (&self.arena, &self.ends, &self.hasher);
+        self.table
+            .reserve(additional, |&i| hasher.hash_one(slice(arena, ends, i)));
     }
 
     /// The symbol of `text`, adding it when new.
     pub fn intern(&mut self, text: &str) -> Sym {
         let hash = self.hasher.hash_one(text);
+        self.intern_hashed(text, hash)
+    }
+
+    /// The symbol of an id that recurs throughout its file (a worker, supervisor, office
+    /// or cohort): the same symbol [`Interner::intern`] gives, found through the small
+    /// front table.
+    pub fn intern_common(&mut self, text: &str) -> Sym {
+        let hash = self.hasher.hash_one(text);
+        let (arena, ends) = (&self.common_arena, &self.common_ends);
+        if let Some(&at) = self.common.find(hash, |&i| slice(arena, ends, i) == text) {
+            return self.common_syms[at as usize];
+        }
+        let sym = self.intern_hashed(text, hash);
+        let at = u32::try_from(self.common_syms.len()).expect("fewer than 2^32 distinct ids");
+        self.common_arena.push_str(text);
+        self.common_ends
+            .push(u32::try_from(self.common_arena.len()).expect("ids total under 4 GiB"));
+        self.common_syms.push(sym);
+        let (arena, ends, hasher) = (&self.common_arena, &self.common_ends, &self.hasher);
+        self.common
+            .insert_unique(hash, at, |&i| hasher.hash_one(slice(arena, ends, i)));
+        sym
+    }
+
+    fn intern_hashed(&mut self, text: &str, hash: u64) -> Sym {
         if let Some(&index) = self.table.find(hash, |&i| self.text(i) == text) {
             return Sym(index);
         }
@@ -41,11 +90,8 @@ impl Interner {
         self.ends
             .push(u32::try_from(self.arena.len()).expect("ids total under 4 GiB"));
         let (arena, ends, hasher) = (&self.arena, &self.ends, &self.hasher);
-        self.table.insert_unique(hash, index, |&i| {
-            let i = i as usize;
-            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-            hasher.hash_one(&arena[start..ends[i] as usize])
-        });
+        self.table
+            .insert_unique(hash, index, |&i| hasher.hash_one(slice(arena, ends, i)));
         Sym(index)
     }
 
@@ -86,6 +132,22 @@ mod tests {
         assert_eq!(i.resolve(a), "W1");
         assert_eq!(i.get("W2"), None);
         assert_eq!(i.len(), 2);
+    }
+
+    #[test]
+    fn common_ids_get_the_same_symbols_as_others() {
+        let mut i = Interner::default();
+        let s1 = i.intern("S1");
+        let w1 = i.intern_common("W1");
+        assert_eq!(i.intern("W1"), w1);
+        assert_eq!(i.intern_common("S1"), s1);
+        assert_eq!(i.intern_common("S1"), s1);
+        let w2 = i.intern("W2");
+        assert_eq!(i.intern_common("W2"), w2);
+        assert_eq!(i.intern_common("W1"), w1);
+        assert_eq!((i.len(), i.resolve(w2)), (3, "W2"));
+        i.reserve(1000);
+        assert_eq!((i.intern("W2"), i.intern_common("W3")), (w2, Sym(3)));
     }
 
     #[test]

@@ -9,17 +9,19 @@
 //! value ([`SourceRow::key_order`]): a row above it is new without looking further,
 //! touching only memory the previous rows of its group touched. Otherwise the group's
 //! rows are walked through a chain of earlier rows when the group is short, and a group
-//! that grows long is moved into a hash table once, where its later rows are probed. The
-//! work stays linear in the rows read whatever their order, and answers do not depend on
-//! it.
+//! that grows long is moved once into a hash table of its own, where its later rows are
+//! probed (one table per group keeps the probes of a group's rows, which usually come
+//! together, within a few cache lines). The work stays linear in the rows read whatever
+//! their order, and answers do not depend on it.
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 use retention_contract::rows::SourceRow;
 use std::hash::BuildHasher;
 
-/// A group this long is moved into the hash table at its next out-of-order row.
+/// A group this long is moved into a hash table at its next out-of-order row.
 const CHAIN_LIMIT: u32 = 32;
-/// `Group::count` of a group whose rows are in the hash table.
+/// `Group::count` of a group whose rows are in a hash table (`Group::max` is then the
+/// table's position in `KeyIndex::hashed`).
 const HASHED: u32 = u32::MAX;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -28,7 +30,7 @@ struct Group {
     last: u32,
     /// Rows in the group, or `HASHED`.
     count: u32,
-    /// Largest order value of the group's rows.
+    /// Largest order value of the group's rows (or its hash table).
     max: u32,
 }
 
@@ -48,7 +50,8 @@ pub(crate) struct KeyIndex {
     groups: Vec<Group>,
     /// Per row: the previous row of its group, plus one (0: none, or hashed).
     prev: Vec<u32>,
-    hashed: HashTable<u32>,
+    /// The hash tables of the groups that grew long out of order.
+    hashed: Vec<HashTable<u32>>,
     hasher: DefaultHashBuilder,
 }
 
@@ -66,7 +69,9 @@ impl KeyIndex {
             self.groups.resize(slot + 1, Group::default());
         }
         let group = self.groups[slot];
-        if group.count != HASHED {
+        let table = if group.count == HASHED {
+            group.max
+        } else {
             if group.count == 0 || order > group.max {
                 return None;
             }
@@ -79,11 +84,11 @@ impl KeyIndex {
                 });
                 return scan(chain, candidates, row);
             }
-            self.hash_group(slot, candidates);
-        }
-        let key = row.key();
-        let hash = self.hasher.hash_one(key);
-        scan(self.hashed.iter_hash(hash).copied(), candidates, row)
+            self.hash_group(slot, candidates)
+        };
+        let hash = self.hasher.hash_one(row.key());
+        let indices = self.hashed[table as usize].iter_hash(hash).copied();
+        scan(indices, candidates, row)
     }
 
     /// Records `candidates[index]`, which must be `row` (pushed or about to be).
@@ -98,7 +103,7 @@ impl KeyIndex {
             self.prev.push(0);
             let hasher = &self.hasher;
             let hash = hasher.hash_one(row.key());
-            self.hashed.insert_unique(hash, index, |&i| {
+            self.hashed[group.max as usize].insert_unique(hash, index, |&i| {
                 hasher.hash_one(candidates[i as usize].key())
             });
         } else {
@@ -113,18 +118,27 @@ impl KeyIndex {
         }
     }
 
-    /// Moves a group's rows into the hash table.
-    fn hash_group<R: SourceRow>(&mut self, slot: usize, candidates: &[R]) {
+    /// Moves a group's rows into a hash table of its own; returns the table's position.
+    fn hash_group<R: SourceRow>(&mut self, slot: usize, candidates: &[R]) -> u32 {
         let hasher = &self.hasher;
-        let mut at = self.groups[slot].last;
+        let group = &mut self.groups[slot];
+        let mut table = HashTable::with_capacity(2 * group.count as usize);
+        let mut at = group.last;
         while let Some(index) = at.checked_sub(1) {
             at = self.prev[index as usize];
             let hash = hasher.hash_one(candidates[index as usize].key());
-            self.hashed.insert_unique(hash, index, |&i| {
+            table.insert_unique(hash, index, |&i: &u32| {
                 hasher.hash_one(candidates[i as usize].key())
             });
         }
-        self.groups[slot].count = HASHED;
+        let position = u32::try_from(self.hashed.len()).expect("fewer than 2^32 groups");
+        self.hashed.push(table);
+        *group = Group {
+            last: 0,
+            count: HASHED,
+            max: position,
+        };
+        position
     }
 }
 

@@ -40,6 +40,13 @@ pub struct Roster {
     /// Spells of each worker in start order; segment offices are office indexes.
     pub spells: Vec<Vec<Spell>>,
     index: HashMap<Box<str>, u32>,
+    /// Every spell's first and last day (`Day(i32::MAX)` while open), worker after
+    /// worker: rules 13 and 15 ask whether a worker was employed on a day once per row of
+    /// the large sources, and this contiguous copy (a megabyte for tens of thousands of
+    /// workers) stays in cache where following each worker's own vector did not.
+    periods: Vec<(Day, Day)>,
+    /// Worker i's periods are `periods[starts[i]..starts[i + 1]]`.
+    starts: Vec<u32>,
 }
 
 impl Roster {
@@ -50,11 +57,31 @@ impl Roster {
             .enumerate()
             .map(|(i, id)| (id.clone(), i as u32))
             .collect();
+        let mut periods = Vec::new();
+        let mut starts = vec![0];
+        for worker in &spells {
+            periods.extend(
+                worker
+                    .iter()
+                    .map(|s| (s.start, s.end.unwrap_or(Day(i32::MAX)))),
+            );
+            starts.push(u32::try_from(periods.len()).expect("fewer than 2^32 spells"));
+        }
         Roster {
             worker_ids,
             spells,
             index,
+            periods,
+            starts,
         }
+    }
+
+    /// Whether `worker` was employed on `day` (in some spell, ignoring as-of).
+    pub fn employed_on(&self, worker: u32, day: Day) -> bool {
+        let w = worker as usize;
+        let periods = &self.periods[self.starts[w] as usize..self.starts[w + 1] as usize];
+        let i = periods.partition_point(|p| p.0 <= day);
+        i > 0 && day <= periods[i - 1].1
     }
 
     /// Index of a worker id with an accepted job_history row.
@@ -83,5 +110,42 @@ impl Roster {
     /// True when no worker has an accepted row.
     pub fn is_empty(&self) -> bool {
         self.worker_ids.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spell(start: i32, end: Option<i32>) -> Spell {
+        Spell {
+            start: Day(start),
+            end: end.map(Day),
+            end_reason: None,
+            segments: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn employed_on_covers_each_spell_from_its_first_to_its_last_day() {
+        let roster = Roster::new(
+            vec!["W1".into(), "W2".into(), "W3".into()],
+            vec![
+                vec![spell(100, Some(199)), spell(300, None)],
+                vec![],
+                vec![spell(50, Some(50))],
+            ],
+        );
+        let w1: Vec<bool> = [99, 100, 199, 200, 299, 300, i32::MAX - 1]
+            .iter()
+            .map(|&d| roster.employed_on(0, Day(d)))
+            .collect();
+        assert_eq!(w1, [false, true, true, false, false, true, true]);
+        assert!(!roster.employed_on(1, Day(100)));
+        assert_eq!(
+            [49, 50, 51].map(|d| roster.employed_on(2, Day(d))),
+            [false, true, false]
+        );
+        assert_eq!(roster.worker("W3"), Some(2));
     }
 }

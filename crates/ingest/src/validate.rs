@@ -122,7 +122,10 @@ pub fn ingest<R: SourceRow>(
     let mut keys = KeyIndex::default();
     let mut sized = false;
     let mut responses: Vec<Option<(Sym, Day, Instrument)>> = Vec::new();
-    let mut worker_of: Vec<Option<u32>> = Vec::new();
+    // Roster index per symbol, looked up on a worker symbol's first row.
+    const NOT_LOOKED_UP: u32 = u32::MAX;
+    const UNKNOWN: u32 = u32::MAX - 1;
+    let mut roster_index: Vec<u32> = Vec::new();
     let mut quarantine = Vec::new();
     let mut raws = Vec::new();
     let mut rows_read = 0u64;
@@ -144,6 +147,11 @@ pub fn ingest<R: SourceRow>(
                 candidate_lines.reserve(estimate.saturating_sub(candidate_lines.len()));
                 accepted_flags.reserve(estimate.saturating_sub(accepted_flags.len()));
                 keys.reserve(estimate.saturating_sub(candidates.len()));
+                // Distinct ids grow about in proportion to rows (session ids are nearly
+                // all new; response ids every dozen rows): room for as many as the first
+                // records suggest spares the interner's rehashing as it grows.
+                let per_row = ids.len() as f64 / 4096.0;
+                ids.reserve(((estimate as f64 * per_row * 1.1) as usize).saturating_sub(ids.len()));
             }
         }
         let line = rec.line;
@@ -279,21 +287,23 @@ pub fn ingest<R: SourceRow>(
         // Rules 13 and 15: a known worker, employed on the row's date.
         if let (Some((worker, day)), Some(roster)) = (employment, ctx.roster) {
             let slot = worker.0 as usize;
-            if worker_of.len() <= slot {
-                worker_of.resize(ids.len(), None);
+            if roster_index.len() <= slot {
+                roster_index.resize(ids.len(), NOT_LOOKED_UP);
             }
-            let id = ids.resolve(worker);
-            if worker_of[slot].is_none() {
-                worker_of[slot] = roster.worker(id);
+            if roster_index[slot] == NOT_LOOKED_UP {
+                roster_index[slot] = roster.worker(ids.resolve(worker)).unwrap_or(UNKNOWN);
             }
-            let Some(w) = worker_of[slot] else {
+            let w = roster_index[slot];
+            if w == UNKNOWN {
+                let id = ids.resolve(worker);
                 quarantine.push(refuse(
                     Reason::UnknownWorker,
                     format!("worker_id {id:?} has no accepted job_history row"),
                 ));
                 continue;
-            };
-            if roster.spell_on(w, day).is_none() {
+            }
+            if !roster.employed_on(w, day) {
+                let id = ids.resolve(worker);
                 let column = source
                     .columns()
                     .iter()
@@ -326,7 +336,11 @@ pub fn ingest<R: SourceRow>(
     candidate_lines.retain(|_| *flags.next().expect("one flag per candidate"));
     let mut flags = accepted_flags.iter();
     candidates.retain(|_| *flags.next().expect("one flag per candidate"));
-    worker_of.resize(ids.len(), None);
+    roster_index.resize(ids.len(), NOT_LOOKED_UP);
+    let worker_of = roster_index
+        .into_iter()
+        .map(|w| (w < UNKNOWN).then_some(w))
+        .collect();
     Ok(Outcome {
         source,
         path: reader.file.path.clone(),

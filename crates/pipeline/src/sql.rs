@@ -12,7 +12,7 @@
 use arrow::array::RecordBatch;
 use arrow::compute::concat_batches;
 use datafusion::datasource::MemTable;
-use datafusion::physical_plan::{collect, display::DisplayableExecutionPlan};
+use datafusion::physical_plan::{collect_partitioned, display::DisplayableExecutionPlan};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use std::sync::Arc;
 use std::time::Instant;
@@ -219,8 +219,14 @@ async fn compute(ctx: &SessionContext, m: &Model) -> Result<RecordBatch, SqlErro
     let df = ctx.sql(m.sql).await.map_err(err)?;
     let schema = Arc::new(df.schema().as_arrow().clone());
     let plan = df.create_physical_plan().await.map_err(err)?;
-    let batches = collect(plan.clone(), ctx.task_ctx()).await.map_err(err)?;
-    let batch = concat_batches(&schema, &batches).map_err(|e| err(e.into()))?;
+    // Partition by partition, in partition order: `collect` would merge the partitions of
+    // a top-level union in whatever order they finish, and later models sum these rows in
+    // row order. (A plan that merges partitions inside must end in an ORDER BY; an
+    // end-to-end test checks every model's plan for it.)
+    let partitions = collect_partitioned(plan.clone(), ctx.task_ctx())
+        .await
+        .map_err(err)?;
+    let batch = concat_batches(&schema, partitions.iter().flatten()).map_err(|e| err(e.into()))?;
     let elapsed_ms = started.elapsed().as_millis() as u64;
     debug!(
         model = m.name,
