@@ -6,58 +6,18 @@ with enrollments as (
     select * from stg_program_enrollments
 ),
 
-settings as (
-    select * from src_settings
+subjects as (
+    select * from int_program_subjects
 ),
 
 ranges as (
     select * from int_worker_band_ranges
 ),
 
-eligible_enrollees as (
-    select e.*
-    from enrollments as e
-    cross join settings as s
-    where e.end_day is not null and e.end_day + 365 <= s.as_of_day
-),
-
+-- Every cohort, so that one without eligible subjects still has a row.
 cohorts as (
-    select program, cohort_id, max(end_day) as latest_end_day
+    select distinct program, cohort_id
     from enrollments
-    group by program, cohort_id
-),
-
-cohort_offices as (
-    select distinct e.program, e.cohort_id, r.office_id
-    from enrollments as e
-    inner join ranges as r
-        on r.worker_key = e.worker_key and e.start_day between r.range_from and r.range_to
-),
-
-program_members as (
-    select distinct program, worker_key from enrollments
-),
-
-comparison_pool as (
-    select distinct c.program, c.cohort_id, r.worker_key, c.latest_end_day
-    from cohorts as c
-    cross join settings as s
-    inner join ranges as r
-        on c.latest_end_day between r.range_from and r.range_to
-    inner join cohort_offices as o
-        on o.program = c.program and o.cohort_id = c.cohort_id and o.office_id = r.office_id
-    where c.latest_end_day + 365 <= s.as_of_day
-        and not exists (select 1 from program_members as m where m.program = c.program and m.worker_key = r.worker_key)
-),
-
--- One row per arm, cohort, worker and check day (an enrollee enrolled twice in a cohort counts once, employed
--- if employed a year after either end).
-subjects as (
-    select distinct 'enrolled' as arm, program, cohort_id, worker_key, end_day + 365 as check_day
-    from eligible_enrollees
-    union all
-    select 'comparison' as arm, program, cohort_id, worker_key, latest_end_day + 365 as check_day
-    from comparison_pool
 ),
 
 -- Both arms are checked the same way: who was employed on the check day is found with an inner join and then attached with an
@@ -109,6 +69,4 @@ final as (
         on r.program = c.program and r.cohort_id = c.cohort_id
 )
 
--- Ordered by the grain, so that the row order does not depend on how the unions above were merged.
 select * from final
-order by program, cohort_id

@@ -51,8 +51,9 @@ final as (
         and l.worker_key = p.worker_key and l.measure = p.measure and l.response_id = p.response_id
 )
 
--- Ordered by the grain: the union above is merged from two partitions in whatever order they finish, and
--- the marts sum these scores in row order, so an unordered result gave averages that differed in the last
--- bit between identical runs.
+-- Ordered by the grain: the union above is merged from two partitions in whatever order they finish,
+-- and the marts sum these scores in row order, so an unordered result gave averages that differed in
+-- the last bit between identical runs.
+-- (An ORDER BY inside the final CTE is dropped by the optimizer, hence after it.)
 select * from final
 order by period_type, period_start_day, worker_key, measure

@@ -7,24 +7,12 @@ with periods as (
     select * from stg_periods
 ),
 
-settings as (
-    select * from src_settings
-),
-
 rollup as (
     select * from (values (true, true), (true, false), (false, true), (false, false)) as r (by_office, by_band)
 ),
 
 exposure_placed as (
-    select
-        period_type,
-        period_start_day,
-        office_id,
-        tenure_band,
-        sum(exposure_days) as exposure_days,
-        sum(employed_at_end) as headcount_end
-    from int_exposure_by_period
-    group by period_type, period_start_day, office_id, tenure_band
+    select * from int_cell_exposure
 ),
 
 separations_placed as (
@@ -55,54 +43,15 @@ transfers_placed as (
 ),
 
 caseload_placed as (
-    select
-        period_type,
-        period_start_day,
-        office_id,
-        tenure_band,
-        count(*) as caseload_worker_months,
-        sum(mean_cases) as mean_cases_sum,
-        sum(case when mean_cases > mean_standard then 1 else 0 end) as over_standard
-    from int_caseload_groups
-    group by period_type, period_start_day, office_id, tenure_band
+    select * from int_cell_caseload
 ),
 
 supervision_placed as (
-    select
-        s.period_type,
-        s.period_start_day,
-        s.office_id,
-        s.tenure_band,
-        count(*) as supervision_eligible_months,
-        sum(
-            case
-                when s.minutes >= t.supervision_minutes and s.individual_minutes >= t.supervision_individual_minutes then 1
-                else 0
-            end
-        ) as compliant,
-        sum(s.minutes) as minutes
-    from settings as t
-    cross join int_supervision_months as s
-    group by s.period_type, s.period_start_day, s.office_id, s.tenure_band
+    select * from int_cell_supervision
 ),
 
 survey_placed as (
-    select
-        period_type,
-        period_start_day,
-        office_id,
-        tenure_band,
-        sum(case when measure = 'sts_total' then 1 else 0 end) as sts_respondents,
-        sum(case when measure = 'sts_total' then value end) as sts_sum,
-        sum(case when measure = 'sts_total' and value >= 38.0 then 1 else 0 end) as sts_high,
-        sum(case when measure = 'proqol_bo' then 1 else 0 end) as burnout_respondents,
-        sum(case when measure = 'proqol_bo' then value end) as burnout_sum,
-        sum(case when measure = 'proqol_bo' and value >= 42.0 then 1 else 0 end) as burnout_high,
-        sum(case when measure = 'brs_mean' then 1 else 0 end) as resilience_respondents,
-        sum(case when measure = 'brs_mean' then value end) as resilience_sum,
-        sum(case when measure = 'brs_mean' and value < 3.0 then 1 else 0 end) as resilience_low
-    from int_survey_latest_by_period
-    group by period_type, period_start_day, office_id, tenure_band
+    select * from int_cell_survey
 ),
 
 cells as (

@@ -74,6 +74,12 @@ fn run_sql_stage(
     runtime.block_on(async {
         let ctx = crate::sql::pipeline_session();
         for (name, batch) in inputs {
+            tracing::debug!(
+                input = name,
+                rows = batch.num_rows(),
+                bytes = batch.get_array_memory_size(),
+                "SQL input registered"
+            );
             crate::sql::register(&ctx, name, batch)?;
         }
         Ok(crate::sql::run_models(&ctx, crate::sql::MODELS).await?)
@@ -584,8 +590,37 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
     let inputs = vec![
         ("offices", offices),
         ("worker_spells", spells),
-        ("worker_months", months),
-        ("survey_scores", scores),
+        (
+            "worker_months",
+            sql_columns(
+                &months,
+                &[
+                    "worker_key",
+                    "month",
+                    "office_id",
+                    "tenure_band",
+                    "days_employed",
+                    "supervision_minutes",
+                    "individual_minutes",
+                ],
+            ),
+        ),
+        (
+            "survey_scores",
+            sql_columns(
+                &scores,
+                &[
+                    "response_id",
+                    "worker_key",
+                    "administered_on",
+                    "office_id",
+                    "tenure_band",
+                    "sts_total",
+                    "proqol_bo",
+                    "brs_mean",
+                ],
+            ),
+        ),
         (
             "src_periods",
             crate::sql_inputs::periods(as_of, request.config.settings.history_months),
@@ -607,7 +642,8 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
             crate::sql_inputs::program_enrollments(checked.enrollments.as_ref(), &names),
         ),
     ];
-    drop(facts);
+    // The SQL stage holds the only reference to what it reads (see `sql_columns`).
+    drop((facts, months, scores));
     let marts = run_sql_stage(inputs)?;
     let mart = |name: &str| {
         marts
@@ -690,6 +726,26 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
         headlines: crate::headline::office_headlines(&indicators),
         counts: checked.counts,
     })
+}
+
+/// The columns of a derived table that the SQL models read. Registering only these lets
+/// the others be freed once the table is written: a third of worker_months (read by
+/// `int_supervision_eligible_months`) and half of survey_scores (read by
+/// `stg_survey_scores`). A model that reads another column fails to plan, which every
+/// end-to-end run would show.
+fn sql_columns(table: &RecordBatch, read: &[&str]) -> RecordBatch {
+    let schema = table.schema();
+    let indices: Vec<usize> = read
+        .iter()
+        .map(|name| {
+            schema
+                .index_of(name)
+                .expect("the derived table has the column")
+        })
+        .collect();
+    table
+        .project(&indices)
+        .expect("the indices come from the schema")
 }
 
 fn quarantine_table(rows: &[QuarantineRow]) -> RecordBatch {

@@ -61,12 +61,17 @@ pub const MODELS: &[Model] = &[
     model!("intermediate", "int_supervision_eligible_months"),
     model!("intermediate", "int_caseload_sides"),
     model!("intermediate", "int_caseload_groups"),
+    model!("intermediate", "int_cell_caseload"),
     model!("intermediate", "int_supervision_months"),
+    model!("intermediate", "int_cell_supervision"),
     model!("intermediate", "int_exposure_by_period"),
+    model!("intermediate", "int_cell_exposure"),
     model!("intermediate", "int_separations_placed"),
     model!("intermediate", "int_transfers_out_placed"),
     model!("intermediate", "int_survey_latest_by_period"),
+    model!("intermediate", "int_cell_survey"),
     model!("intermediate", "int_program_pairs"),
+    model!("intermediate", "int_program_subjects"),
     model!("intermediate", "int_program_retention"),
     model!("marts", "office_indicators_unsuppressed"),
     model!("marts", "program_pairs"),
@@ -231,6 +236,7 @@ async fn compute(ctx: &SessionContext, m: &Model) -> Result<RecordBatch, SqlErro
     debug!(
         model = m.name,
         rows = batch.num_rows(),
+        bytes = batch.get_array_memory_size(),
         elapsed_ms,
         "model computed"
     );

@@ -135,10 +135,21 @@ pub fn worker_segments(
 
 /// `src_caseload_snapshots`: accepted snapshots inside the history window.
 pub fn caseload_snapshots(facts: &WorkerFacts, workers: usize, window_start: Day) -> RecordBatch {
-    let mut worker = Int32Builder::new();
-    let mut day = Int32Builder::new();
-    let mut month = Int32Builder::new();
-    let mut cases = Int64Builder::new();
+    // Sized exactly: this is the SQL stage's largest input (10 M rows on the benchmark).
+    let rows = (0..workers as u32)
+        .map(|w| {
+            facts
+                .snapshots
+                .of(w)
+                .iter()
+                .filter(|(d, _)| *d >= window_start)
+                .count()
+        })
+        .sum();
+    let mut worker = Int32Builder::with_capacity(rows);
+    let mut day = Int32Builder::with_capacity(rows);
+    let mut month = Int32Builder::with_capacity(rows);
+    let mut cases = Int32Builder::with_capacity(rows);
     for w in 0..workers as u32 {
         for &(d, n) in facts.snapshots.of(w) {
             if d < window_start {
@@ -147,7 +158,7 @@ pub fn caseload_snapshots(facts: &WorkerFacts, workers: usize, window_start: Day
             worker.append_value(w as i32);
             day.append_value(d.0);
             month.append_value(d.month_start().0);
-            cases.append_value(i64::from(n));
+            cases.append_value(i32::from(n));
         }
     }
     batch(
@@ -155,7 +166,7 @@ pub fn caseload_snapshots(facts: &WorkerFacts, workers: usize, window_start: Day
             Field::new("worker", DataType::Int32, false),
             Field::new("snapshot_day", DataType::Int32, false),
             Field::new("month_start_day", DataType::Int32, false),
-            Field::new("active_cases", DataType::Int64, false),
+            Field::new("active_cases", DataType::Int32, false),
         ],
         vec![
             Arc::new(worker.finish()),
