@@ -1,24 +1,8 @@
 -- grain: one row per period, worker and measure: the worker's latest response in the period with that score, placed in the office and band of its administered_on
 -- Latest: the largest administered_day, then the largest response_id (found by two aggregations: a row_number()
 -- window over ~900 k tiny partitions took several times longer).
-with measures as (
-    select * from int_survey_measures
-),
-
-periods as (
-    select * from stg_periods
-),
-
-placed as (
-    select p.period_type, p.period_start_day, l.*
-    from measures as l
-    inner join periods as p
-        on p.period_type = 'month' and p.period_start_day = l.administered_month_day
-    union all
-    select p.period_type, p.period_start_day, l.*
-    from measures as l
-    inner join (select * from periods where period_type = 'trailing_12m') as p
-        on l.administered_day between p.period_start_day and p.period_end_day
+with placed as (
+    select * from int_survey_placed
 ),
 
 latest_day as (
@@ -51,9 +35,4 @@ final as (
         and l.worker_key = p.worker_key and l.measure = p.measure and l.response_id = p.response_id
 )
 
--- Ordered by the grain: the union above is merged from two partitions in whatever order they finish,
--- and the marts sum these scores in row order, so an unordered result gave averages that differed in
--- the last bit between identical runs.
--- (An ORDER BY inside the final CTE is dropped by the optimizer, hence after it.)
 select * from final
-order by period_type, period_start_day, worker_key, measure

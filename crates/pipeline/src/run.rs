@@ -568,16 +568,41 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
     let offices = offices_table(&checked);
     let writing_started = Instant::now();
     let mut written: Vec<(&str, usize)> = Vec::new();
-    for (name, batch) in [
-        ("quarantine", &quarantine_table(&checked.quarantine)),
-        ("source_counts", &source_counts_table(&checked.counts)),
-        ("offices", &offices),
-        ("worker_spells", &spells),
-        ("worker_months", &months),
-        ("survey_scores", &scores),
+    // worker_months, the largest, is encoded on a thread of its own beside the others.
+    let (quarantine, counts) = (
+        quarantine_table(&checked.quarantine),
+        source_counts_table(&checked.counts),
+    );
+    let (months_written, others_written) = std::thread::scope(|scope| {
+        let months_writer = scope.spawn(|| folder.write_table("worker_months", &months));
+        let others = [
+            ("quarantine", &quarantine),
+            ("source_counts", &counts),
+            ("offices", &offices),
+            ("worker_spells", &spells),
+            ("survey_scores", &scores),
+        ]
+        .into_iter()
+        .try_for_each(|(name, batch)| folder.write_table(name, batch));
+        (
+            months_writer
+                .join()
+                .expect("the worker_months writer panicked"),
+            others,
+        )
+    });
+    months_written?;
+    others_written?;
+    drop((quarantine, counts));
+    for (name, rows) in [
+        ("quarantine", checked.quarantine.len()),
+        ("source_counts", checked.counts.len()),
+        ("offices", offices.num_rows()),
+        ("worker_spells", spells.num_rows()),
+        ("worker_months", months.num_rows()),
+        ("survey_scores", scores.num_rows()),
     ] {
-        folder.write_table(name, batch)?;
-        written.push((name, batch.num_rows()));
+        written.push((name, rows));
     }
     info!(
         elapsed_ms = writing_started.elapsed().as_millis() as u64,

@@ -68,6 +68,7 @@ pub const MODELS: &[Model] = &[
     model!("intermediate", "int_cell_exposure"),
     model!("intermediate", "int_separations_placed"),
     model!("intermediate", "int_transfers_out_placed"),
+    model!("intermediate", "int_survey_placed"),
     model!("intermediate", "int_survey_latest_by_period"),
     model!("intermediate", "int_cell_survey"),
     model!("intermediate", "int_program_pairs"),
