@@ -1,6 +1,10 @@
 //! Calendar dates as whole days since 1970-01-01: the same number Arrow's Date32 stores,
 //! so dates move from validation to Parquet without conversion. Calendar arithmetic
-//! (months, leap years) is delegated to chrono.
+//! (months, leap years) is delegated to chrono, except turning a year, month and day into
+//! a day number: validation does that for every date of every row (tens of millions on a
+//! large night), and chrono's general constructor was a noticeable share of it, so it is
+//! the short civil-calendar formula below, tested against chrono for every day of ten
+//! thousand years.
 
 use chrono::{Datelike, Months, NaiveDate};
 use std::fmt;
@@ -12,9 +16,29 @@ const EPOCH_CE_DAYS: i32 = 719_163; // NaiveDate(1970-01-01).num_days_from_ce()
 pub struct Day(pub i32);
 
 impl Day {
-    /// The date for a year, month and day, if it is a real calendar date.
+    /// The date for a year, month and day, if it is a real calendar date (proleptic
+    /// Gregorian, years 0 to 9999).
     pub fn from_ymd(year: i32, month: u32, day: u32) -> Option<Day> {
-        NaiveDate::from_ymd_opt(year, month, day).map(Day::from_naive)
+        if !(0..=9999).contains(&year) || !(1..=12).contains(&month) || day == 0 {
+            return None;
+        }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        let month_days = match month {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        if day > month_days {
+            return None;
+        }
+        // Days from civil (H. Hinnant): years start in March, so the leap day ends one.
+        let y = if month <= 2 { year - 1 } else { year };
+        let era = y.div_euclid(400);
+        let year_of_era = (y - era * 400) as u32;
+        let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        Some(Day(era * 146_097 + day_of_era as i32 - 719_468))
     }
 
     /// Converts from chrono.
@@ -111,5 +135,23 @@ mod tests {
             Day::from_ymd(2024, 3, 1).unwrap()
         );
         assert_eq!(d.to_string(), "2024-03-31");
+    }
+
+    #[test]
+    fn from_ymd_agrees_with_chrono_on_every_day_of_years_0_to_9999() {
+        for year in 0..=9999 {
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    let expected = NaiveDate::from_ymd_opt(year, month, day).map(Day::from_naive);
+                    assert_eq!(
+                        Day::from_ymd(year, month, day),
+                        expected,
+                        "{year}-{month}-{day}"
+                    );
+                }
+            }
+        }
+        assert_eq!(Day::from_ymd(-1, 1, 1), None);
+        assert_eq!(Day::from_ymd(10_000, 1, 1), None);
     }
 }
