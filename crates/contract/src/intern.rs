@@ -33,7 +33,12 @@ pub struct Interner {
     common_arena: String,
     common_ends: Vec<u32>,
     common_syms: Vec<Sym>,
+    /// Per column, the symbol interned last there, plus one (0: none).
+    previous: [u32; COLUMNS],
 }
+
+/// Columns whose previous value is remembered (no source has more).
+const COLUMNS: usize = 8;
 
 /// The `index`th string of an arena and its end offsets.
 fn slice<'a>(arena: &'a str, ends: &[u32], index: u32) -> &'a str {
@@ -64,10 +69,15 @@ impl Interner {
     /// or cohort): the same symbol [`Interner::intern`] gives, found through the small
     /// front table.
     pub fn intern_common(&mut self, text: &str) -> Sym {
+        self.common_entry(text).0
+    }
+
+    /// The symbol of a recurring id and its position in the front table.
+    fn common_entry(&mut self, text: &str) -> (Sym, u32) {
         let hash = self.hasher.hash_one(text);
         let (arena, ends) = (&self.common_arena, &self.common_ends);
         if let Some(&at) = self.common.find(hash, |&i| slice(arena, ends, i) == text) {
-            return self.common_syms[at as usize];
+            return (self.common_syms[at as usize], at);
         }
         let sym = self.intern_hashed(text, hash);
         let at = u32::try_from(self.common_syms.len()).expect("fewer than 2^32 distinct ids");
@@ -78,6 +88,33 @@ impl Interner {
         let (arena, ends, hasher) = (&self.common_arena, &self.common_ends, &self.hasher);
         self.common
             .insert_unique(hash, at, |&i| hasher.hash_one(slice(arena, ends, i)));
+        (sym, at)
+    }
+
+    /// [`Interner::intern`] for a value of `column`, which is often the value of the row
+    /// before (a response's items, a group session's attendees): that case is answered
+    /// by one comparison with the previous value, without hashing.
+    pub fn intern_in(&mut self, column: usize, text: &str) -> Sym {
+        if let Some(previous) = self.previous[column].checked_sub(1)
+            && self.text(previous) == text
+        {
+            return Sym(previous);
+        }
+        let sym = self.intern(text);
+        self.previous[column] = sym.0 + 1;
+        sym
+    }
+
+    /// [`Interner::intern_common`] for a value of `column` (see [`Interner::intern_in`]);
+    /// the previous value is compared in the front table's own copy, which stays in cache.
+    pub fn intern_common_in(&mut self, column: usize, text: &str) -> Sym {
+        if let Some(at) = self.previous[column].checked_sub(1)
+            && slice(&self.common_arena, &self.common_ends, at) == text
+        {
+            return self.common_syms[at as usize];
+        }
+        let (sym, at) = self.common_entry(text);
+        self.previous[column] = at + 1;
         sym
     }
 
@@ -148,6 +185,21 @@ mod tests {
         assert_eq!((i.len(), i.resolve(w2)), (3, "W2"));
         i.reserve(1000);
         assert_eq!((i.intern("W2"), i.intern_common("W3")), (w2, Sym(3)));
+    }
+
+    #[test]
+    fn a_column_repeating_its_previous_value_gets_the_same_symbol() {
+        let mut i = Interner::default();
+        let r1 = i.intern_in(0, "R1");
+        let w1 = i.intern_common_in(1, "W1");
+        assert_eq!(i.intern_in(0, "R1"), r1);
+        assert_eq!(i.intern_common_in(1, "W1"), w1);
+        // Another column's previous value is not this one's.
+        assert_eq!(i.intern_in(1, "R1"), r1);
+        assert_eq!(i.intern_common_in(0, "W1"), w1);
+        let r2 = i.intern_in(0, "R2");
+        assert_eq!((r2, i.intern("R2"), i.intern_in(0, "R1")), (Sym(2), r2, r1));
+        assert_eq!(i.len(), 3);
     }
 
     #[test]

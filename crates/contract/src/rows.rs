@@ -237,7 +237,7 @@ impl SourceRow for OfficeRow {
         let region = c.text(2, false);
         let standard = c.int(3, true, 1, 100);
         c.finish(|| OfficeRow {
-            office_id: ids.intern_common(office_id.expect("checked")),
+            office_id: ids.intern_common_in(0, office_id.expect("checked")),
             office_name: office_name.expect("checked").into(),
             region: region.map(Into::into),
             caseload_standard: standard.expect("checked") as u8,
@@ -329,14 +329,14 @@ impl SourceRow for JobRow {
         };
         let supervisor = c.id(7, false, "");
         c.finish(|| JobRow {
-            worker: ids.intern_common(worker.expect("checked")),
+            worker: ids.intern_common_in(0, worker.expect("checked")),
             date: date.expect("checked"),
             action: action.expect("checked"),
-            office: office.map(|o| ids.intern_common(o)),
+            office: office.map(|o| ids.intern_common_in(3, o)),
             role,
             fte,
             reason,
-            supervisor: supervisor.map(|s| ids.intern_common(s)),
+            supervisor: supervisor.map(|s| ids.intern_common_in(7, s)),
         })
     }
     fn key(&self) -> (Sym, Day) {
@@ -376,7 +376,7 @@ impl SourceRow for SnapshotRow {
         let new = c.int(3, false, 0, 1000);
         let removals = c.int(4, false, 0, 100);
         c.finish(|| SnapshotRow {
-            worker: ids.intern_common(worker.expect("checked")),
+            worker: ids.intern_common_in(0, worker.expect("checked")),
             date: date.expect("checked"),
             active_cases: active.expect("checked") as u16,
             new_assignments: new.map(|n| n as u16),
@@ -426,9 +426,9 @@ impl SourceRow for SessionRow {
         let format = c.code(5, true, "", SessionFormat::parse, SessionFormat::allowed());
         let focus = c.code(6, false, "", Focus::parse, Focus::allowed());
         c.finish(|| SessionRow {
-            session: ids.intern(session.expect("checked")),
-            worker: ids.intern_common(worker.expect("checked")),
-            supervisor: supervisor.map(|s| ids.intern_common(s)),
+            session: ids.intern_in(0, session.expect("checked")),
+            worker: ids.intern_common_in(1, worker.expect("checked")),
+            supervisor: supervisor.map(|s| ids.intern_common_in(2, s)),
             date: date.expect("checked"),
             minutes: minutes.expect("checked") as u16,
             format: format.expect("checked"),
@@ -478,8 +478,8 @@ impl SourceRow for SurveyRow {
         let item = c.int(4, true, 1, max_item);
         let value = c.int(5, true, 1, 5);
         c.finish(|| SurveyRow {
-            response: ids.intern(response.expect("checked")),
-            worker: ids.intern_common(worker.expect("checked")),
+            response: ids.intern_in(0, response.expect("checked")),
+            worker: ids.intern_common_in(1, worker.expect("checked")),
             date: date.expect("checked"),
             instrument: instrument.expect("checked"),
             item: item.expect("checked") as u8,
@@ -542,9 +542,9 @@ impl SourceRow for EnrollmentRow {
         let offered = c.int(5, false, 0, 1000);
         let attended = c.int(6, false, 0, offered.unwrap_or(1000));
         c.finish(|| EnrollmentRow {
-            worker: ids.intern_common(worker.expect("checked")),
+            worker: ids.intern_common_in(0, worker.expect("checked")),
             program: program.expect("checked"),
-            cohort: ids.intern_common(cohort.expect("checked")),
+            cohort: ids.intern_common_in(2, cohort.expect("checked")),
             start: start.expect("checked"),
             end,
             offered: offered.map(|n| n as u16),
