@@ -377,8 +377,47 @@ struct MonthCell {
 }
 
 /// `worker_months`: one row per worker, calendar month of the history window and office
-/// in which the worker was employed at least one day of the month up to as-of.
+/// in which the worker was employed at least one day of the month up to as-of, in worker
+/// key order. Built in two batches, the first and second half of the workers, on two
+/// threads (the table has millions of rows, and nothing else runs at that point); the
+/// batches are written and read in order, as one table.
+#[allow(clippy::too_many_arguments)]
 pub fn worker_months(
+    roster: &Roster,
+    names: &Pseudonyms,
+    offices: &OfficeSet,
+    facts: &WorkerFacts,
+    surveys: &ByWorker<ScoredResponse>,
+    window_start: Day,
+    as_of: Day,
+) -> Vec<RecordBatch> {
+    let (first, second) = names.order.split_at(names.order.len() / 2);
+    let build = |workers: &[u32]| {
+        worker_months_of(
+            workers,
+            roster,
+            names,
+            offices,
+            facts,
+            surveys,
+            window_start,
+            as_of,
+        )
+    };
+    std::thread::scope(|scope| {
+        let later = scope.spawn(|| build(second));
+        let earlier = build(first);
+        vec![
+            earlier,
+            later.join().expect("the worker_months thread panicked"),
+        ]
+    })
+}
+
+/// `worker_months` rows of `workers`, in that order.
+#[allow(clippy::too_many_arguments)]
+fn worker_months_of(
+    workers: &[u32],
     roster: &Roster,
     names: &Pseudonyms,
     offices: &OfficeSet,
@@ -403,7 +442,7 @@ pub fn worker_months(
     let mut program_col = BooleanBuilder::new();
 
     let mut cells: Vec<MonthCell> = Vec::new();
-    for &w in &names.order {
+    for &w in workers {
         cells.clear();
         let spells = &roster.spells[w as usize];
         for spell in spells {

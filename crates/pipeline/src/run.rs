@@ -58,7 +58,7 @@ pub enum PipelineError {
 
 /// Runs the SQL layers over the inputs on a small tokio runtime (DataFusion is async).
 fn run_sql_stage(
-    inputs: Vec<(&str, RecordBatch)>,
+    inputs: Vec<(&str, Vec<RecordBatch>)>,
 ) -> Result<Vec<(&'static str, RecordBatch)>, PipelineError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -73,14 +73,17 @@ fn run_sql_stage(
         })?;
     runtime.block_on(async {
         let ctx = crate::sql::pipeline_session();
-        for (name, batch) in inputs {
+        for (name, batches) in inputs {
             tracing::debug!(
                 input = name,
-                rows = batch.num_rows(),
-                bytes = batch.get_array_memory_size(),
+                rows = batches.iter().map(RecordBatch::num_rows).sum::<usize>(),
+                bytes = batches
+                    .iter()
+                    .map(RecordBatch::get_array_memory_size)
+                    .sum::<usize>(),
                 "SQL input registered"
             );
-            crate::sql::register(&ctx, name, batch)?;
+            crate::sql::register(&ctx, name, batches)?;
         }
         Ok(crate::sql::run_models(&ctx, crate::sql::MODELS).await?)
     })
@@ -517,18 +520,27 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
     );
     let ((scores, scored), facts) = std::thread::scope(|scope| {
         let scoring = scope.spawn(|| {
-            survey_scores(
+            let scored = survey_scores(
                 survey.as_ref(),
                 &checked.roster,
                 &names,
                 &checked.office_set,
-            )
+            );
+            tracing::debug!(
+                elapsed_ms = derive_started.elapsed().as_millis() as u64,
+                "survey scored"
+            );
+            scored
         });
         let facts = WorkerFacts::new(
             checked.roster.len(),
             snapshots.as_ref(),
             sessions.as_ref(),
             checked.enrollments.as_ref(),
+        );
+        tracing::debug!(
+            elapsed_ms = derive_started.elapsed().as_millis() as u64,
+            "worker facts gathered"
         );
         drop(snapshots);
         drop(sessions);
@@ -548,9 +560,10 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
         as_of,
     );
     drop(scored);
+    let month_rows: usize = months.iter().map(RecordBatch::num_rows).sum();
     info!(
         elapsed_ms = derive_started.elapsed().as_millis() as u64,
-        worker_months = months.num_rows(),
+        worker_months = month_rows,
         "derived tables built"
     );
 
@@ -574,7 +587,7 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
         source_counts_table(&checked.counts),
     );
     let (months_written, others_written) = std::thread::scope(|scope| {
-        let months_writer = scope.spawn(|| folder.write_table("worker_months", &months));
+        let months_writer = scope.spawn(|| folder.write_batches("worker_months", &months));
         let others = [
             ("quarantine", &quarantine),
             ("source_counts", &counts),
@@ -599,7 +612,7 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
         ("source_counts", checked.counts.len()),
         ("offices", offices.num_rows()),
         ("worker_spells", spells.num_rows()),
-        ("worker_months", months.num_rows()),
+        ("worker_months", month_rows),
         ("survey_scores", scores.num_rows()),
     ] {
         written.push((name, rows));
@@ -613,26 +626,31 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
     request.progress.stage("sql");
     let sql_started = Instant::now();
     let inputs = vec![
-        ("offices", offices),
-        ("worker_spells", spells),
+        ("offices", vec![offices]),
+        ("worker_spells", vec![spells]),
         (
             "worker_months",
-            sql_columns(
-                &months,
-                &[
-                    "worker_key",
-                    "month",
-                    "office_id",
-                    "tenure_band",
-                    "days_employed",
-                    "supervision_minutes",
-                    "individual_minutes",
-                ],
-            ),
+            months
+                .iter()
+                .map(|batch| {
+                    sql_columns(
+                        batch,
+                        &[
+                            "worker_key",
+                            "month",
+                            "office_id",
+                            "tenure_band",
+                            "days_employed",
+                            "supervision_minutes",
+                            "individual_minutes",
+                        ],
+                    )
+                })
+                .collect(),
         ),
         (
             "survey_scores",
-            sql_columns(
+            vec![sql_columns(
                 &scores,
                 &[
                     "response_id",
@@ -644,27 +662,42 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
                     "proqol_bo",
                     "brs_mean",
                 ],
-            ),
+            )],
         ),
         (
             "src_periods",
-            crate::sql_inputs::periods(as_of, request.config.settings.history_months),
+            vec![crate::sql_inputs::periods(
+                as_of,
+                request.config.settings.history_months,
+            )],
         ),
         (
             "src_worker_segments",
-            crate::sql_inputs::worker_segments(&checked.roster, &names, &checked.office_set, as_of),
+            vec![crate::sql_inputs::worker_segments(
+                &checked.roster,
+                &names,
+                &checked.office_set,
+                as_of,
+            )],
         ),
         (
             "src_caseload_snapshots",
-            crate::sql_inputs::caseload_snapshots(&facts, checked.roster.len(), window_start),
+            vec![crate::sql_inputs::caseload_snapshots(
+                &facts,
+                checked.roster.len(),
+                window_start,
+            )],
         ),
         (
             "src_settings",
-            crate::sql_inputs::settings(&request.config.settings, as_of),
+            vec![crate::sql_inputs::settings(&request.config.settings, as_of)],
         ),
         (
             "src_program_enrollments",
-            crate::sql_inputs::program_enrollments(checked.enrollments.as_ref(), &names),
+            vec![crate::sql_inputs::program_enrollments(
+                checked.enrollments.as_ref(),
+                &names,
+            )],
         ),
     ];
     // The SQL stage holds the only reference to what it reads (see `sql_columns`).

@@ -122,14 +122,23 @@ fn session_with_partitions(partitions: usize) -> SessionContext {
     SessionContext::new_with_config(config)
 }
 
-/// Registers an in-memory table.
-pub fn register(ctx: &SessionContext, name: &str, batch: RecordBatch) -> Result<(), SqlError> {
+/// Registers an in-memory table of one or more batches with one schema, read in order
+/// as one partition.
+pub fn register(
+    ctx: &SessionContext,
+    name: &str,
+    batches: Vec<RecordBatch>,
+) -> Result<(), SqlError> {
     let err = |e: datafusion::error::DataFusionError| SqlError {
         layer: "input".into(),
         name: name.into(),
         message: e.to_string(),
     };
-    let table = MemTable::try_new(batch.schema(), vec![vec![batch]]).map_err(err)?;
+    let schema = batches
+        .first()
+        .expect("an input has at least one batch")
+        .schema();
+    let table = MemTable::try_new(schema, vec![batches]).map_err(err)?;
     ctx.register_table(name, Arc::new(table)).map_err(err)?;
     Ok(())
 }
@@ -192,7 +201,7 @@ pub async fn run_models(
         })?;
         let batch = result?;
         let m = computed[k];
-        register(ctx, m.name, batch.clone())?;
+        register(ctx, m.name, vec![batch.clone()])?;
         finished[k] = true;
         if m.layer == "marts" {
             results[k] = Some(batch);

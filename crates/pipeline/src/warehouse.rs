@@ -220,6 +220,11 @@ impl RunFolder {
 
     /// Writes one table as `<table>/part-0.parquet` (Snappy; statistics on).
     pub fn write_table(&self, name: &str, batch: &RecordBatch) -> Result<(), WarehouseError> {
+        self.write_batches(name, std::slice::from_ref(batch))
+    }
+
+    /// Writes batches with one schema, in order, as table `name`.
+    pub fn write_batches(&self, name: &str, batches: &[RecordBatch]) -> Result<(), WarehouseError> {
         let dir = self.path.join(name);
         fs::create_dir_all(&dir).map_err(io_at(&dir))?;
         let path = dir.join("part-0.parquet");
@@ -232,8 +237,14 @@ impl RunFolder {
             path: path.clone(),
             message: e.to_string(),
         };
-        let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(perr)?;
-        writer.write(batch).map_err(perr)?;
+        let schema = batches
+            .first()
+            .expect("a table is written from at least one batch")
+            .schema();
+        let mut writer = ArrowWriter::try_new(file, schema, Some(props)).map_err(perr)?;
+        for batch in batches {
+            writer.write(batch).map_err(perr)?;
+        }
         let file = writer.into_inner().map_err(perr)?;
         file.sync_all().map_err(io_at(&path))?;
         Ok(())
