@@ -175,8 +175,8 @@ fn draw_focus<R: Rng>(rng: &mut R) -> Option<Focus> {
     }
 }
 
-/// supervision_sessions.csv rows, month by month: each office's group sessions, then the
-/// individual ones. Full supervision is two individual sessions of 60-90 minutes and both
+/// supervision_sessions.csv rows, month by month: each office's group sessions (one per
+/// supervisor's unit), then the individual ones. Full supervision is two individual sessions of 60-90 minutes and both
 /// monthly group sessions of 60-90 minutes (at least 240 / 120); partial is one shorter
 /// individual session and perhaps one group session; missed is none.
 pub(crate) fn sessions<S: Source<Row = SessionRow>>(
@@ -231,8 +231,31 @@ pub(crate) fn sessions<S: Source<Row = SessionRow>>(
                 .filter(|&&i| present[i].supervisor_role)
                 .map(|&i| present[i].worker)
                 .collect();
-            // Group sessions.
-            if members.len() >= 2 {
+            // Group sessions: each supervisor's unit meets on its own (the workers who
+            // name that supervisor, or, without one in this office, the office's
+            // remaining workers together), as group supervision is held in practice.
+            let mut units: Vec<(Option<u32>, Vec<usize>)> = Vec::new();
+            for &i in members {
+                let unit = present[i].assigned.filter(|s| supervisors.contains(s));
+                match units.iter_mut().find(|(u, _)| *u == unit) {
+                    Some((_, list)) => list.push(i),
+                    None => units.push((unit, vec![i])),
+                }
+            }
+            // A unit of one joins the office's remaining workers.
+            let (mut kept, alone): (Vec<_>, Vec<_>) = units
+                .into_iter()
+                .partition(|(u, list)| u.is_none() || list.len() >= 2);
+            for (_, list) in alone {
+                match kept.iter_mut().find(|(u, _)| u.is_none()) {
+                    Some((_, rest)) => rest.extend(list),
+                    None => kept.push((None, list)),
+                }
+            }
+            for (unit, unit_members) in &kept {
+                if unit_members.len() < 2 {
+                    continue;
+                }
                 for half in 0..2u64 {
                     let mut day = ms + Days::new(half * 14 + rng.random_range(0..14));
                     // Offices meet on weekdays: a Saturday moves to Friday, a Sunday to Monday.
@@ -245,14 +268,13 @@ pub(crate) fn sessions<S: Source<Row = SessionRow>>(
                         continue;
                     }
                     let minutes = rng.random_range(60..=90);
-                    let lead = if supervisors.is_empty() {
-                        None
-                    } else {
-                        Some(supervisors[rng.random_range(0..supervisors.len())])
-                    };
+                    let lead = unit.or_else(|| {
+                        (!supervisors.is_empty())
+                            .then(|| supervisors[rng.random_range(0..supervisors.len())])
+                    });
                     let focus = draw_focus(&mut rng);
                     session += 1;
-                    for &i in members {
+                    for &i in unit_members {
                         let p = &present[i];
                         let attends = match p.supervision {
                             Supervision::Full => true,
