@@ -376,37 +376,36 @@ struct MonthCell {
     cases_n: u32,
 }
 
+/// What `worker_months` is built from.
+#[derive(Clone, Copy)]
+pub struct MonthInputs<'a> {
+    /// Workers and their spells.
+    pub roster: &'a Roster,
+    /// Worker keys, and the order of the rows.
+    pub names: &'a Pseudonyms,
+    /// Office ids.
+    pub offices: &'a OfficeSet,
+    /// Each worker's snapshots, sessions and enrollments.
+    pub facts: &'a WorkerFacts,
+    /// Each worker's scored survey responses.
+    pub surveys: &'a ByWorker<ScoredResponse>,
+    /// First day of the history window.
+    pub window_start: Day,
+    /// The run's as-of date.
+    pub as_of: Day,
+}
+
 /// `worker_months`: one row per worker, calendar month of the history window and office
 /// in which the worker was employed at least one day of the month up to as-of, in worker
 /// key order. Built in two batches, the first and second half of the workers, on two
 /// threads (the table has millions of rows, and nothing else runs at that point); the
 /// batches are written and read in order, as one table.
-#[allow(clippy::too_many_arguments)]
-pub fn worker_months(
-    roster: &Roster,
-    names: &Pseudonyms,
-    offices: &OfficeSet,
-    facts: &WorkerFacts,
-    surveys: &ByWorker<ScoredResponse>,
-    window_start: Day,
-    as_of: Day,
-) -> Vec<RecordBatch> {
-    let (first, second) = names.order.split_at(names.order.len() / 2);
-    let build = |workers: &[u32]| {
-        worker_months_of(
-            workers,
-            roster,
-            names,
-            offices,
-            facts,
-            surveys,
-            window_start,
-            as_of,
-        )
-    };
+pub fn worker_months(inputs: &MonthInputs<'_>) -> Vec<RecordBatch> {
+    let order = &inputs.names.order;
+    let (first, second) = order.split_at(order.len() / 2);
     std::thread::scope(|scope| {
-        let later = scope.spawn(|| build(second));
-        let earlier = build(first);
+        let later = scope.spawn(|| worker_months_of(inputs, second));
+        let earlier = worker_months_of(inputs, first);
         vec![
             earlier,
             later.join().expect("the worker_months thread panicked"),
@@ -415,17 +414,16 @@ pub fn worker_months(
 }
 
 /// `worker_months` rows of `workers`, in that order.
-#[allow(clippy::too_many_arguments)]
-fn worker_months_of(
-    workers: &[u32],
-    roster: &Roster,
-    names: &Pseudonyms,
-    offices: &OfficeSet,
-    facts: &WorkerFacts,
-    surveys: &ByWorker<ScoredResponse>,
-    window_start: Day,
-    as_of: Day,
-) -> RecordBatch {
+fn worker_months_of(inputs: &MonthInputs<'_>, workers: &[u32]) -> RecordBatch {
+    let MonthInputs {
+        roster,
+        names,
+        offices,
+        facts,
+        surveys,
+        window_start,
+        as_of,
+    } = *inputs;
     let mut key = StringBuilder::new();
     let mut month_col = Date32Builder::new();
     let mut office_col = StringBuilder::new();

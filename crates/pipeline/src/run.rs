@@ -3,7 +3,9 @@
 //! the tables, and publish them atomically. `validate` stops after the checks.
 
 use crate::config::{ConfigProblem, PipelineConfig};
-use crate::derive::{Pseudonyms, WorkerFacts, survey_scores, worker_months, worker_spells};
+use crate::derive::{
+    MonthInputs, Pseudonyms, WorkerFacts, survey_scores, worker_months, worker_spells,
+};
 use crate::warehouse::{Warehouse, WarehouseError};
 use arrow::array::{ArrayRef, Int64Builder, RecordBatch, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema};
@@ -550,15 +552,15 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
         )
     });
     drop(survey);
-    let months = worker_months(
-        &checked.roster,
-        &names,
-        &checked.office_set,
-        &facts,
-        &scored,
+    let months = worker_months(&MonthInputs {
+        roster: &checked.roster,
+        names: &names,
+        offices: &checked.office_set,
+        facts: &facts,
+        surveys: &scored,
         window_start,
         as_of,
-    );
+    });
     drop(scored);
     let month_rows: usize = months.iter().map(RecordBatch::num_rows).sum();
     info!(
