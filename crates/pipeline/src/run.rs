@@ -436,7 +436,14 @@ fn run_one<R: SourceRow>(
     progress: &(dyn Fn(u64) + Sync),
     slot: &Mutex<Option<Outcome<R>>>,
 ) -> Result<(), IngestError> {
+    let started = Instant::now();
     let outcome = ingest::<R>(file, ctx, false, progress)?;
+    tracing::debug!(
+        source = %R::SOURCE,
+        rows_read = outcome.rows_read,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "source read"
+    );
     *slot.lock().expect("slot") = Some(outcome);
     Ok(())
 }
