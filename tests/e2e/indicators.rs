@@ -2,28 +2,26 @@
 //! 5 and 6): ALL cells are sums of their parts, survival never rises, and no suppressed
 //! survey value can be recovered by subtracting the visible cells from a total.
 
-use crate::util::{bin, read_table, run, run_pipeline};
+use crate::util::{bin, generate, read_table, run, run_pipeline};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 fn published(dir: &Path) -> PathBuf {
-    let inbox = dir.join("inbox");
-    let (code, _, err) = run(&[
-        "generate",
-        "--workers",
-        "300",
-        "--years",
-        "4",
-        "--offices",
-        "5",
-        "--seed",
-        "21",
-        "--as-of",
-        "2025-06-30",
-        "--out",
-        inbox.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let inbox = generate(
+        dir,
+        &[
+            "--workers",
+            "300",
+            "--years",
+            "4",
+            "--offices",
+            "5",
+            "--seed",
+            "21",
+            "--as-of",
+            "2025-06-30",
+        ],
+    );
     let wh = dir.join("wh");
     let (code, err) = run_pipeline(&inbox, &wh, "2025-06-30", None);
     assert_eq!(code, 0, "{err}");
@@ -389,25 +387,23 @@ fn models_that_merge_partitions_end_in_a_sort() {
     // when it is inside, so such a model must end in an ORDER BY of its grain. This
     // reads every model's executed plan (RETENTION_PLAN_METRICS) of a real run.
     let dir = tempfile::tempdir().unwrap();
-    let inbox = dir.path().join("inbox");
-    let (code, _, err) = run(&[
-        "generate",
-        "--workers",
-        "200",
-        "--years",
-        "3",
-        "--offices",
-        "3",
-        "--seed",
-        "5",
-        "--as-of",
-        "2025-06-30",
-        "--faults",
-        "0",
-        "--out",
-        inbox.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let inbox = generate(
+        dir.path(),
+        &[
+            "--workers",
+            "200",
+            "--years",
+            "3",
+            "--offices",
+            "3",
+            "--seed",
+            "5",
+            "--as-of",
+            "2025-06-30",
+            "--faults",
+            "0",
+        ],
+    );
     let plans = dir.path().join("plans");
     std::fs::create_dir_all(&plans).unwrap();
     let out = bin()

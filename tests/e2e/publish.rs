@@ -1,7 +1,7 @@
 //! Publishing: reruns publish the same tables, a crashed or killed run leaves `current`
 //! complete and readable, a second concurrent run is refused, old runs are pruned.
 
-use crate::util::{bin, permissive_pipeline, read_table, run, run_pipeline};
+use crate::util::{bin, generate, permissive_pipeline, read_table, run, run_pipeline};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -19,26 +19,23 @@ const TABLES: [&str; 8] = [
 ];
 
 fn generated_inbox(dir: &Path, workers: &str) -> PathBuf {
-    let inbox = dir.join("inbox");
-    let (code, _, err) = run(&[
-        "generate",
-        "--workers",
-        workers,
-        "--years",
-        "3",
-        "--offices",
-        "4",
-        "--seed",
-        "5",
-        "--faults",
-        "0.002",
-        "--as-of",
-        "2025-06-30",
-        "--out",
-        inbox.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
-    inbox
+    generate(
+        dir,
+        &[
+            "--workers",
+            workers,
+            "--years",
+            "3",
+            "--offices",
+            "4",
+            "--seed",
+            "5",
+            "--faults",
+            "0.002",
+            "--as-of",
+            "2025-06-30",
+        ],
+    )
 }
 
 fn run_into(inbox: &Path, wh: &Path) -> (i32, String) {

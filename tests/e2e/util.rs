@@ -23,6 +23,17 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// Runs `retention generate` with `args` into `dir/inbox`, which it returns.
+pub fn generate(dir: &Path, args: &[&str]) -> PathBuf {
+    let inbox = dir.join("inbox");
+    let mut all = vec!["generate"];
+    all.extend_from_slice(args);
+    all.extend(["--out", inbox.to_str().unwrap()]);
+    let (code, _, err) = run(&all);
+    assert_eq!(code, 0, "{err}");
+    inbox
+}
+
 /// Writes `(file name, content)` pairs into `dir`.
 pub fn write_inbox(dir: &Path, files: &[(&str, &str)]) {
     std::fs::create_dir_all(dir).unwrap();
