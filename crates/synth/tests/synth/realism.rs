@@ -1,6 +1,7 @@
 //! The small agency behaves like a child-welfare workforce: 20-35% annual turnover, highest
 //! in the first year of tenure, every source populated, and with faults on, every one of
-//! the fifteen quarantine reasons present.
+//! the fifteen quarantine reasons present; group supervision held by units of a handful of
+//! workers, not whole offices.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -108,6 +109,28 @@ fn small_agency_turnover_sources_and_reasons() {
         (360.0..=440.0).contains(&headcount),
         "average headcount {headcount:.1}"
     );
+    // Group sessions: one per supervisor's unit. They used to gather a whole office (about
+    // 80 workers here); a unit is a handful.
+    let supervision = read_source(
+        dir.path(),
+        "supervision_sessions",
+        skip.get("supervision_sessions").unwrap_or(&HashSet::new()),
+    );
+    let mut attendees: HashMap<&str, usize> = HashMap::new();
+    for r in &supervision {
+        if r.get("format") == "GROUP" {
+            *attendees.entry(r.get("session_id")).or_default() += 1;
+        }
+    }
+    let mut sizes: Vec<usize> = attendees.into_values().collect();
+    sizes.sort_unstable();
+    assert!(sizes.len() > 100, "{} group sessions", sizes.len());
+    let median = sizes[sizes.len() / 2];
+    assert!(
+        (2..=12).contains(&median),
+        "median group session of {median}"
+    );
+
     let rate = |(days, n): (i64, u32)| n as f64 / (days as f64 / 365.25);
     assert!(
         rate(first_year) > 1.4 * rate(long_tenure),
