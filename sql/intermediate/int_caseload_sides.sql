@@ -26,10 +26,13 @@ ranges_with_standard as (
         r.tenure_band,
         r.range_from,
         r.range_to,
-        o.caseload_standard * r.fte as standard_cases
+        o.caseload_standard * r.fte as standard_cases,
+        t.trailing_start_day,
+        t.trailing_end_day
     from ranges as r
     inner join offices as o
         on o.office_id = r.office_id
+    cross join trailing as t
 ),
 
 placed as (
@@ -40,7 +43,8 @@ placed as (
         s.active_cases,
         r.office_id,
         r.tenure_band,
-        r.standard_cases
+        r.standard_cases,
+        s.snapshot_day between r.trailing_start_day and r.trailing_end_day as in_trailing
     from snapshots as s
     inner join ranges_with_standard as r
         on r.worker = s.worker and s.snapshot_day between r.range_from and r.range_to
@@ -52,12 +56,11 @@ final as (
         p.month_start_day,
         p.office_id,
         p.tenure_band,
-        p.snapshot_day between t.trailing_start_day and t.trailing_end_day as in_trailing,
+        p.in_trailing,
         sum(p.active_cases) as cases_sum,
         sum(p.standard_cases) as standard_sum,
         count(*) as snapshots
-    from trailing as t
-    cross join placed as p
+    from placed as p
     group by 1, 2, 3, 4, 5
 )
 

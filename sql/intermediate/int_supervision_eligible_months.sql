@@ -5,11 +5,16 @@ with months as (
     select * from worker_months
 ),
 
+calendar_months as (
+    select period_start_day as month_start_day, calendar_end_day as month_end_day
+    from stg_periods
+    where period_type = 'month'
+),
+
 per_month as (
     select
         worker_key,
         arrow_cast(month, 'Int32') as month_start_day,
-        arrow_cast(arrow_cast(month + interval '1 month', 'Date32'), 'Int32') - 1 as month_end_day,
         sum(days_employed) as days_employed,
         max(supervision_minutes) as minutes,
         max(individual_minutes) as individual_minutes,
@@ -20,8 +25,19 @@ per_month as (
 ),
 
 final as (
-    select * from per_month
-    where days_employed = month_end_day - month_start_day + 1
+    select
+        m.worker_key,
+        m.month_start_day,
+        c.month_end_day,
+        m.days_employed,
+        m.minutes,
+        m.individual_minutes,
+        m.office_id,
+        m.tenure_band
+    from per_month as m
+    inner join calendar_months as c
+        on c.month_start_day = m.month_start_day
+    where m.days_employed = c.month_end_day - c.month_start_day + 1
 )
 
 select * from final

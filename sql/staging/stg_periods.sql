@@ -10,6 +10,7 @@ final as (
         period_end,
         period_start_day,
         period_end_day,
+        calendar_end_day,
         days
     from source
 )

@@ -356,6 +356,7 @@ impl WorkerFacts {
             }),
         };
         facts.sessions.sort_each_by_key(|s| s.0);
+        facts.snapshots.sort_each_by_key(|s| s.0);
         facts
     }
 }

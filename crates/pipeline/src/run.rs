@@ -22,7 +22,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 use tracing::{info, warn};
 
@@ -59,9 +59,32 @@ pub enum PipelineError {
 }
 
 /// Runs the SQL layers over the inputs on a small tokio runtime (DataFusion is async).
-fn run_sql_stage(
-    inputs: Vec<(&str, Vec<RecordBatch>)>,
-) -> Result<Vec<(&'static str, RecordBatch)>, PipelineError> {
+/// A relation handed to the SQL stage.
+struct SqlInput {
+    name: &'static str,
+    batches: Vec<RecordBatch>,
+    /// Columns the rows are sorted on (see [`crate::sql::register`]).
+    sorted_by: &'static [&'static str],
+}
+
+impl SqlInput {
+    fn new(name: &'static str, batches: Vec<RecordBatch>) -> SqlInput {
+        SqlInput {
+            name,
+            batches,
+            sorted_by: &[],
+        }
+    }
+
+    fn sorted_by(self, columns: &'static [&'static str]) -> SqlInput {
+        SqlInput {
+            sorted_by: columns,
+            ..self
+        }
+    }
+}
+
+fn run_sql_stage(inputs: Vec<SqlInput>) -> Result<Vec<(&'static str, RecordBatch)>, PipelineError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -75,9 +98,10 @@ fn run_sql_stage(
         })?;
     runtime.block_on(async {
         let ctx = crate::sql::pipeline_session();
-        for (name, batches) in inputs {
+        for input in inputs {
+            let batches = &input.batches;
             tracing::debug!(
-                input = name,
+                input = input.name,
                 rows = batches.iter().map(RecordBatch::num_rows).sum::<usize>(),
                 bytes = batches
                     .iter()
@@ -85,7 +109,7 @@ fn run_sql_stage(
                     .sum::<usize>(),
                 "SQL input registered"
             );
-            crate::sql::register(&ctx, name, batches)?;
+            crate::sql::register(&ctx, input.name, input.batches, input.sorted_by)?;
         }
         Ok(crate::sql::run_models(&ctx, crate::sql::MODELS).await?)
     })
@@ -186,7 +210,6 @@ pub struct Checked {
     roster: Roster,
     snapshots: Option<Outcome<SnapshotRow>>,
     sessions: Option<Outcome<SessionRow>>,
-    survey: Option<Outcome<SurveyRow>>,
     enrollments: Option<Outcome<EnrollmentRow>>,
 }
 
@@ -257,6 +280,20 @@ pub fn locate_inputs(
 
 /// Runs every check of CONTRACT.md sections 1 and 2 and keeps what was accepted.
 pub fn check(request: &RunRequest<'_>) -> Result<Checked, PipelineError> {
+    check_then(request, &|_, _, _| ()).map(|(checked, _)| checked)
+}
+
+/// What a run derives from the survey alone, on the survey's own thread as soon as the
+/// survey is read (given the roster and the offices): the other sources are often still
+/// being read then, and a core would otherwise idle until the last of them is done.
+type AfterSurvey<'a, T> = &'a (dyn Fn(&Outcome<SurveyRow>, &Roster, &OfficeSet) -> T + Sync);
+
+/// [`check`], also running `after_survey` on the survey (None: no survey file). Nothing
+/// later reads the survey's accepted rows, so they are freed once validation ends.
+fn check_then<T: Send>(
+    request: &RunRequest<'_>,
+    after_survey: AfterSurvey<'_, T>,
+) -> Result<(Checked, Option<T>), PipelineError> {
     let files = locate_inputs(&request.inbox, &request.config)?;
     let row = RowContext {
         as_of: request.as_of,
@@ -321,12 +358,14 @@ pub fn check(request: &RunRequest<'_>) -> Result<Checked, PipelineError> {
     let sessions = Mutex::new(None);
     let survey = Mutex::new(None);
     let enrollments = Mutex::new(None);
+    let derived = Mutex::new(None);
     let failure: Mutex<Option<IngestError>> = Mutex::new(None);
     std::thread::scope(|scope| {
         for &source in &rest {
             let (files, ctx, failure) = (&files, &ctx, &failure);
-            let (snapshots, sessions, survey, enrollments) =
-                (&snapshots, &sessions, &survey, &enrollments);
+            let (snapshots, sessions, survey, enrollments, derived) =
+                (&snapshots, &sessions, &survey, &enrollments, &derived);
+            let (roster, office_set) = (&roster, &office_set);
             scope.spawn(move || {
                 let f = files[source as usize]
                     .clone()
@@ -334,10 +373,13 @@ pub fn check(request: &RunRequest<'_>) -> Result<Checked, PipelineError> {
                 progress.source_started(source, size(&f));
                 let p = |b| progress.source_progress(source, b);
                 let result = match source {
-                    Source::CaseloadSnapshots => run_one(f, ctx, &p, snapshots),
-                    Source::SupervisionSessions => run_one(f, ctx, &p, sessions),
-                    Source::SurveyResponses => run_one(f, ctx, &p, survey),
-                    _ => run_one(f, ctx, &p, enrollments),
+                    Source::CaseloadSnapshots => run_one(f, ctx, &p).map(|o| store(snapshots, o)),
+                    Source::SupervisionSessions => run_one(f, ctx, &p).map(|o| store(sessions, o)),
+                    Source::SurveyResponses => run_one(f, ctx, &p).map(|o| {
+                        store(derived, after_survey(&o, roster, office_set));
+                        store(survey, o);
+                    }),
+                    _ => run_one(f, ctx, &p).map(|o| store(enrollments, o)),
                 };
                 progress.source_finished(source);
                 if let Err(e) = result {
@@ -349,6 +391,7 @@ pub fn check(request: &RunRequest<'_>) -> Result<Checked, PipelineError> {
     if let Some(e) = failure.into_inner().expect("failure") {
         return Err(one(e));
     }
+    let derived = derived.into_inner().expect("lock");
     let (snapshots, sessions, survey, enrollments) = (
         snapshots.into_inner().expect("lock"),
         sessions.into_inner().expect("lock"),
@@ -412,7 +455,7 @@ pub fn check(request: &RunRequest<'_>) -> Result<Checked, PipelineError> {
         quarantined = quarantine.len(),
         "validation finished"
     );
-    Ok(Checked {
+    let checked = Checked {
         counts,
         quarantine,
         warnings,
@@ -421,9 +464,13 @@ pub fn check(request: &RunRequest<'_>) -> Result<Checked, PipelineError> {
         roster,
         snapshots,
         sessions,
-        survey,
         enrollments,
-    })
+    };
+    Ok((checked, derived))
+}
+
+fn store<T>(slot: &Mutex<Option<T>>, value: T) {
+    *slot.lock().expect("slot") = Some(value);
 }
 
 fn size(file: &SourceFile) -> u64 {
@@ -434,8 +481,7 @@ fn run_one<R: SourceRow>(
     file: SourceFile,
     ctx: &Context<'_>,
     progress: &(dyn Fn(u64) + Sync),
-    slot: &Mutex<Option<Outcome<R>>>,
-) -> Result<(), IngestError> {
+) -> Result<Outcome<R>, IngestError> {
     let started = Instant::now();
     let outcome = ingest::<R>(file, ctx, false, progress)?;
     tracing::debug!(
@@ -444,8 +490,7 @@ fn run_one<R: SourceRow>(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "source read"
     );
-    *slot.lock().expect("slot") = Some(outcome);
-    Ok(())
+    Ok(outcome)
 }
 
 fn collect<R>(
@@ -500,8 +545,22 @@ pub struct Published {
 pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published, PipelineError> {
     let started_at = chrono::Utc::now();
     let warehouse = Warehouse::lock(warehouse_root)?;
+    let key = warehouse.pseudonym_key()?;
     request.progress.stage("ingest");
-    let mut checked = check(request)?;
+    // The survey is scored on its own thread as soon as it is read (see `AfterSurvey`);
+    // the worker keys are made there too, or after validation when there is no survey.
+    let names: OnceLock<Pseudonyms> = OnceLock::new();
+    let score = |survey: &Outcome<SurveyRow>, roster: &Roster, offices: &OfficeSet| {
+        let started = Instant::now();
+        let names = names.get_or_init(|| Pseudonyms::new(roster, &key));
+        let scored = survey_scores(Some(survey), roster, names, offices);
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "survey scored"
+        );
+        scored
+    };
+    let (mut checked, scored) = check_then(request, &score)?;
     let over = checked.over_limit(request.config.settings.max_quarantine_share);
     if !over.is_empty() {
         return Err(PipelineError::QuarantineShare {
@@ -515,53 +574,28 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
     let as_of = request.as_of;
     let window_start =
         crate::sql_inputs::window_start(as_of, request.config.settings.history_months);
-    let key = warehouse.pseudonym_key()?;
-    let names = Pseudonyms::new(&checked.roster, &key);
-    let spells = worker_spells(&checked.roster, &names, &checked.office_set, as_of);
-    // Scoring the surveys and gathering each worker's snapshots and sessions are
-    // independent: one thread each. Each large source's accepted rows are freed as soon
-    // as they are folded in, which keeps the run's peak memory down
-    // (docs/performance.md).
-    let (survey, snapshots, sessions) = (
-        checked.survey.take(),
-        checked.snapshots.take(),
-        checked.sessions.take(),
+    let names = names.get_or_init(|| Pseudonyms::new(&checked.roster, &key));
+    let (scores, scored) =
+        scored.unwrap_or_else(|| survey_scores(None, &checked.roster, names, &checked.office_set));
+    let spells = worker_spells(&checked.roster, names, &checked.office_set, as_of);
+    // Each large source's accepted rows are freed as soon as they are folded in, which
+    // keeps the run's peak memory down (docs/performance.md).
+    let (snapshots, sessions) = (checked.snapshots.take(), checked.sessions.take());
+    let facts = WorkerFacts::new(
+        checked.roster.len(),
+        snapshots.as_ref(),
+        sessions.as_ref(),
+        checked.enrollments.as_ref(),
     );
-    let ((scores, scored), facts) = std::thread::scope(|scope| {
-        let scoring = scope.spawn(|| {
-            let scored = survey_scores(
-                survey.as_ref(),
-                &checked.roster,
-                &names,
-                &checked.office_set,
-            );
-            tracing::debug!(
-                elapsed_ms = derive_started.elapsed().as_millis() as u64,
-                "survey scored"
-            );
-            scored
-        });
-        let facts = WorkerFacts::new(
-            checked.roster.len(),
-            snapshots.as_ref(),
-            sessions.as_ref(),
-            checked.enrollments.as_ref(),
-        );
-        tracing::debug!(
-            elapsed_ms = derive_started.elapsed().as_millis() as u64,
-            "worker facts gathered"
-        );
-        drop(snapshots);
-        drop(sessions);
-        (
-            scoring.join().expect("the survey scoring thread panicked"),
-            facts,
-        )
-    });
-    drop(survey);
+    tracing::debug!(
+        elapsed_ms = derive_started.elapsed().as_millis() as u64,
+        "worker facts gathered"
+    );
+    drop(snapshots);
+    drop(sessions);
     let months = worker_months(&MonthInputs {
         roster: &checked.roster,
-        names: &names,
+        names,
         offices: &checked.office_set,
         facts: &facts,
         surveys: &scored,
@@ -635,9 +669,9 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
     request.progress.stage("sql");
     let sql_started = Instant::now();
     let inputs = vec![
-        ("offices", vec![offices]),
-        ("worker_spells", vec![spells]),
-        (
+        SqlInput::new("offices", vec![offices]),
+        SqlInput::new("worker_spells", vec![spells]),
+        SqlInput::new(
             "worker_months",
             months
                 .iter()
@@ -656,8 +690,10 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
                     )
                 })
                 .collect(),
-        ),
-        (
+        )
+        // Built worker by worker in key order, months ascending (`worker_months`).
+        .sorted_by(&["worker_key", "month"]),
+        SqlInput::new(
             "survey_scores",
             vec![sql_columns(
                 &scores,
@@ -673,39 +709,41 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
                 ],
             )],
         ),
-        (
+        SqlInput::new(
             "src_periods",
             vec![crate::sql_inputs::periods(
                 as_of,
                 request.config.settings.history_months,
             )],
         ),
-        (
+        SqlInput::new(
             "src_worker_segments",
             vec![crate::sql_inputs::worker_segments(
                 &checked.roster,
-                &names,
+                names,
                 &checked.office_set,
                 as_of,
             )],
         ),
-        (
+        SqlInput::new(
             "src_caseload_snapshots",
             vec![crate::sql_inputs::caseload_snapshots(
                 &facts,
                 checked.roster.len(),
                 window_start,
             )],
-        ),
-        (
+        )
+        // Each worker's snapshots in date order, so also in month order.
+        .sorted_by(&["worker", "month_start_day", "snapshot_day"]),
+        SqlInput::new(
             "src_settings",
             vec![crate::sql_inputs::settings(&request.config.settings, as_of)],
         ),
-        (
+        SqlInput::new(
             "src_program_enrollments",
             vec![crate::sql_inputs::program_enrollments(
                 checked.enrollments.as_ref(),
-                &names,
+                names,
             )],
         ),
     ];

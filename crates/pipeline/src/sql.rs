@@ -123,11 +123,15 @@ fn session_with_partitions(partitions: usize) -> SessionContext {
 }
 
 /// Registers an in-memory table of one or more batches with one schema, read in order
-/// as one partition.
+/// as one partition. `sorted_by` names columns the rows are sorted on, ascending, in
+/// that order (empty: no order is declared). DataFusion trusts a declared order (an
+/// aggregation grouped by its leading columns then streams group by group instead of
+/// holding every group in a hash table), so debug builds, which the tests run, check it.
 pub fn register(
     ctx: &SessionContext,
     name: &str,
     batches: Vec<RecordBatch>,
+    sorted_by: &[&str],
 ) -> Result<(), SqlError> {
     let err = |e: datafusion::error::DataFusionError| SqlError {
         layer: "input".into(),
@@ -138,9 +142,67 @@ pub fn register(
         .first()
         .expect("an input has at least one batch")
         .schema();
-    let table = MemTable::try_new(schema, vec![batches]).map_err(err)?;
+    debug_assert!(
+        is_sorted(&batches, sorted_by),
+        "input {name} is not sorted by {sorted_by:?} as declared"
+    );
+    let mut table = MemTable::try_new(schema, vec![batches]).map_err(err)?;
+    if !sorted_by.is_empty() {
+        let order = sorted_by
+            .iter()
+            .map(|c| datafusion::prelude::col(*c).sort(true, false))
+            .collect();
+        table = table.with_sort_order(vec![order]);
+    }
     ctx.register_table(name, Arc::new(table)).map_err(err)?;
     Ok(())
+}
+
+/// True when consecutive rows of `batches` never decrease on `columns`, compared in turn
+/// (nulls last, as [`register`] declares them).
+fn is_sorted(batches: &[RecordBatch], columns: &[&str]) -> bool {
+    use arrow::array::make_comparator;
+    use arrow::compute::SortOptions;
+    use std::cmp::Ordering;
+    let options = SortOptions {
+        descending: false,
+        nulls_first: false,
+    };
+    // Each batch's rows against each other, and each batch's first row against the
+    // previous batch's last.
+    let pairs = batches.windows(2).map(|w| (&w[0], &w[1]));
+    let within = batches.iter().map(|b| (b, b));
+    for (before, after) in pairs.chain(within) {
+        let same = std::ptr::eq(before, after);
+        let comparators: Vec<_> = columns
+            .iter()
+            .map(|c| {
+                let (a, b) = (
+                    before.column_by_name(c).expect("a declared column exists"),
+                    after.column_by_name(c).expect("a declared column exists"),
+                );
+                make_comparator(a, b, options).expect("the column is comparable")
+            })
+            .collect();
+        let compare = |i: usize, j: usize| {
+            comparators
+                .iter()
+                .map(|cmp| cmp(i, j))
+                .find(|o| *o != Ordering::Equal)
+                .unwrap_or(Ordering::Equal)
+        };
+        let out_of_order = if same {
+            (1..after.num_rows()).any(|j| compare(j - 1, j) == Ordering::Greater)
+        } else {
+            before.num_rows() > 0
+                && after.num_rows() > 0
+                && compare(before.num_rows() - 1, 0) == Ordering::Greater
+        };
+        if out_of_order {
+            return false;
+        }
+    }
+    true
 }
 
 /// How many models are computed at once. Each runs in one partition (see
@@ -201,7 +263,7 @@ pub async fn run_models(
         })?;
         let batch = result?;
         let m = computed[k];
-        register(ctx, m.name, vec![batch.clone()])?;
+        register(ctx, m.name, vec![batch.clone()], &[])?;
         finished[k] = true;
         if m.layer == "marts" {
             results[k] = Some(batch);
@@ -374,5 +436,39 @@ mod tests {
                 m.name
             );
         }
+    }
+
+    fn batch(worker: &[i32], day: &[i32]) -> RecordBatch {
+        use arrow::array::Int32Array;
+        RecordBatch::try_from_iter([
+            (
+                "worker",
+                Arc::new(Int32Array::from(worker.to_vec())) as arrow::array::ArrayRef,
+            ),
+            ("day", Arc::new(Int32Array::from(day.to_vec()))),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn a_declared_order_is_checked_within_and_across_batches() {
+        let sorted = vec![batch(&[1, 1, 2], &[5, 9, 1]), batch(&[2, 3], &[1, 0])];
+        assert!(is_sorted(&sorted, &["worker", "day"]));
+        assert!(is_sorted(&sorted, &["worker"]));
+        assert!(is_sorted(&sorted, &[]));
+        // The second column is compared only where the first ties.
+        assert!(!is_sorted(&sorted, &["day"]));
+        let within = vec![batch(&[1, 1], &[9, 5])];
+        assert!(!is_sorted(&within, &["worker", "day"]));
+        let across = vec![batch(&[1, 2], &[1, 1]), batch(&[1, 3], &[1, 1])];
+        assert!(!is_sorted(&across, &["worker"]));
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "is not sorted by")]
+    fn registering_an_input_out_of_its_declared_order_fails_in_debug_builds() {
+        let ctx = pipeline_session();
+        let _ = register(&ctx, "t", vec![batch(&[2, 1], &[0, 0])], &["worker"]);
     }
 }

@@ -26,28 +26,38 @@ pub fn window_start(as_of: Day, history_months: u32) -> Day {
 }
 
 /// `src_periods`: each month of the history window (ending on its last day or as-of),
-/// and the trailing 12 months ending on as-of (CONTRACT.md section 5).
+/// and the trailing 12 months ending on as-of (CONTRACT.md section 5). A month also
+/// carries its calendar month's last day, even past as-of (the trailing period: its
+/// end), so that the SQL layers need no date arithmetic to tell a whole month.
 pub fn periods(as_of: Day, history_months: u32) -> RecordBatch {
     let mut kind = StringBuilder::new();
     let (mut start, mut end) = (Date32Builder::new(), Date32Builder::new());
     let (mut start_day, mut end_day) = (Int32Builder::new(), Int32Builder::new());
+    let mut calendar_end_day = Int32Builder::new();
     let mut days = Int64Builder::new();
-    let mut push = |k: &str, s: Day, e: Day| {
+    let mut push = |k: &str, s: Day, e: Day, calendar_end: Day| {
         kind.append_value(k);
         start.append_value(s.0);
         end.append_value(e.0);
         start_day.append_value(s.0);
         end_day.append_value(e.0);
+        calendar_end_day.append_value(calendar_end.0);
         days.append_value(i64::from(e.0 - s.0 + 1));
     };
     let mut month = window_start(as_of, history_months);
     while month <= as_of {
-        push("month", month, month.month_end().min(as_of));
+        push(
+            "month",
+            month,
+            month.month_end().min(as_of),
+            month.month_end(),
+        );
         month = month.add_months(1);
     }
     push(
         "trailing_12m",
         crate::headline::trailing_start(as_of),
+        as_of,
         as_of,
     );
     batch(
@@ -57,6 +67,7 @@ pub fn periods(as_of: Day, history_months: u32) -> RecordBatch {
             Field::new("period_end", DataType::Date32, false),
             Field::new("period_start_day", DataType::Int32, false),
             Field::new("period_end_day", DataType::Int32, false),
+            Field::new("calendar_end_day", DataType::Int32, false),
             Field::new("days", DataType::Int64, false),
         ],
         vec![
@@ -65,6 +76,7 @@ pub fn periods(as_of: Day, history_months: u32) -> RecordBatch {
             Arc::new(end.finish()),
             Arc::new(start_day.finish()),
             Arc::new(end_day.finish()),
+            Arc::new(calendar_end_day.finish()),
             Arc::new(days.finish()),
         ],
     )
@@ -229,4 +241,45 @@ pub fn program_enrollments(
             Arc::new(end.finish()),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Int32Array, StringArray};
+
+    #[test]
+    fn a_month_carries_its_calendar_end_even_past_as_of() {
+        // As-of 2024-02-10: February's period ends on as-of, its calendar month on the 29th.
+        let as_of = Day::from_ymd(2024, 2, 10).unwrap();
+        let p = periods(as_of, 2);
+        let column = |name: &str| {
+            p.column_by_name(name)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<Int32Array>()
+                .unwrap()
+                .values()
+                .to_vec()
+        };
+        let day = |y, m, d| Day::from_ymd(y, m, d).unwrap().0;
+        let kinds = p.column_by_name("period_type").unwrap();
+        let kinds = kinds.as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!(
+            kinds.iter().flatten().collect::<Vec<_>>(),
+            ["month", "month", "trailing_12m"]
+        );
+        assert_eq!(
+            column("period_start_day"),
+            [day(2024, 1, 1), day(2024, 2, 1), day(2023, 2, 11)]
+        );
+        assert_eq!(
+            column("period_end_day"),
+            [day(2024, 1, 31), day(2024, 2, 10), day(2024, 2, 10)]
+        );
+        assert_eq!(
+            column("calendar_end_day"),
+            [day(2024, 1, 31), day(2024, 2, 29), day(2024, 2, 10)]
+        );
+    }
 }
