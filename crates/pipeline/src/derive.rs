@@ -313,51 +313,56 @@ pub fn survey_scores(
 
 /// Accepted rows of the worker-linked sources, grouped by worker.
 pub struct WorkerFacts {
-    /// (snapshot_date, active_cases)
+    /// (snapshot_date, active_cases), by date
     pub snapshots: ByWorker<(Day, u16)>,
-    /// (session_date, minutes, individual)
+    /// (session_date, minutes, individual), by date
     pub sessions: ByWorker<(Day, u16, bool)>,
     /// (start_date, end_date)
     pub enrollments: ByWorker<(Day, Option<Day>)>,
 }
 
 impl WorkerFacts {
-    /// Groups the accepted rows of the optional sources (absent = none).
-    pub fn new(
+    /// Each worker's accepted snapshots, sorted by date (absent source: none).
+    pub fn snapshots(workers: usize, o: Option<&Outcome<SnapshotRow>>) -> ByWorker<(Day, u16)> {
+        let mut by_worker = ByWorker::new(workers, || {
+            o.into_iter().flat_map(|o| {
+                o.accepted
+                    .iter()
+                    .map(move |r| (o.worker(r.worker), (r.date, r.active_cases)))
+            })
+        });
+        by_worker.sort_each_by_key(|s| s.0);
+        by_worker
+    }
+
+    /// Each worker's accepted sessions, sorted by date (absent source: none).
+    pub fn sessions(workers: usize, o: Option<&Outcome<SessionRow>>) -> ByWorker<(Day, u16, bool)> {
+        let mut by_worker = ByWorker::new(workers, || {
+            o.into_iter().flat_map(|o| {
+                o.accepted.iter().map(move |r| {
+                    (
+                        o.worker(r.worker),
+                        (r.date, r.minutes, r.format == SessionFormat::Individual),
+                    )
+                })
+            })
+        });
+        by_worker.sort_each_by_key(|s| s.0);
+        by_worker
+    }
+
+    /// Each worker's accepted enrollments (absent source: none).
+    pub fn enrollments(
         workers: usize,
-        snapshots: Option<&Outcome<SnapshotRow>>,
-        sessions: Option<&Outcome<SessionRow>>,
-        enrollments: Option<&Outcome<EnrollmentRow>>,
-    ) -> WorkerFacts {
-        let mut facts = WorkerFacts {
-            snapshots: ByWorker::new(workers, || {
-                snapshots.into_iter().flat_map(|o| {
-                    o.accepted
-                        .iter()
-                        .map(move |r| (o.worker(r.worker), (r.date, r.active_cases)))
-                })
-            }),
-            sessions: ByWorker::new(workers, || {
-                sessions.into_iter().flat_map(|o| {
-                    o.accepted.iter().map(move |r| {
-                        (
-                            o.worker(r.worker),
-                            (r.date, r.minutes, r.format == SessionFormat::Individual),
-                        )
-                    })
-                })
-            }),
-            enrollments: ByWorker::new(workers, || {
-                enrollments.into_iter().flat_map(|o| {
-                    o.accepted
-                        .iter()
-                        .map(move |r| (o.worker(r.worker), (r.start, r.end)))
-                })
-            }),
-        };
-        facts.sessions.sort_each_by_key(|s| s.0);
-        facts.snapshots.sort_each_by_key(|s| s.0);
-        facts
+        o: Option<&Outcome<EnrollmentRow>>,
+    ) -> ByWorker<(Day, Option<Day>)> {
+        ByWorker::new(workers, || {
+            o.into_iter().flat_map(|o| {
+                o.accepted
+                    .iter()
+                    .map(move |r| (o.worker(r.worker), (r.start, r.end)))
+            })
+        })
     }
 }
 

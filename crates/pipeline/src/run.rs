@@ -4,14 +4,12 @@
 
 use crate::config::{ConfigProblem, PipelineConfig};
 use crate::derive::{
-    MonthInputs, Pseudonyms, WorkerFacts, survey_scores, worker_months, worker_spells,
+    ByWorker, MonthInputs, Pseudonyms, WorkerFacts, survey_scores, worker_months, worker_spells,
 };
 use crate::warehouse::{Warehouse, WarehouseError};
 use arrow::array::{ArrayRef, Int64Builder, RecordBatch, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema};
-use retention_contract::rows::{
-    EnrollmentRow, RowContext, SessionRow, SnapshotRow, SourceRow, SurveyRow,
-};
+use retention_contract::rows::{EnrollmentRow, RowContext, SourceRow, SurveyRow};
 use retention_contract::{Day, Reason, Source};
 use retention_ingest::input::SourceReader;
 use retention_ingest::{
@@ -208,8 +206,6 @@ pub struct Checked {
     offices: Outcome<retention_contract::rows::OfficeRow>,
     office_set: OfficeSet,
     roster: Roster,
-    snapshots: Option<Outcome<SnapshotRow>>,
-    sessions: Option<Outcome<SessionRow>>,
     enrollments: Option<Outcome<EnrollmentRow>>,
 }
 
@@ -280,20 +276,37 @@ pub fn locate_inputs(
 
 /// Runs every check of CONTRACT.md sections 1 and 2 and keeps what was accepted.
 pub fn check(request: &RunRequest<'_>) -> Result<Checked, PipelineError> {
-    check_then(request, &|_, _, _| ()).map(|(checked, _)| checked)
+    let then = Then {
+        survey: &|_, _, _| (),
+        facts: false,
+    };
+    check_then(request, &then).map(|(checked, _)| checked)
 }
 
-/// What a run derives from the survey alone, on the survey's own thread as soon as the
-/// survey is read (given the roster and the offices): the other sources are often still
-/// being read then, and a core would otherwise idle until the last of them is done.
-type AfterSurvey<'a, T> = &'a (dyn Fn(&Outcome<SurveyRow>, &Roster, &OfficeSet) -> T + Sync);
+/// What a run derives from a large source alone, on the source's own thread as soon as
+/// it is read: the sources take unequal times, and a core would otherwise idle while
+/// the last of them is read.
+struct Then<'a, S> {
+    /// Run on the survey, given the roster and the offices (scoring it).
+    survey: &'a (dyn Fn(&Outcome<SurveyRow>, &Roster, &OfficeSet) -> S + Sync),
+    /// Gather each worker's snapshots and sessions ([`WorkerFacts`]).
+    facts: bool,
+}
 
-/// [`check`], also running `after_survey` on the survey (None: no survey file). Nothing
-/// later reads the survey's accepted rows, so they are freed once validation ends.
-fn check_then<T: Send>(
+/// What [`Then`] produced (None: the source is absent, or it was not asked for).
+struct Early<S> {
+    survey: Option<S>,
+    snapshots: Option<ByWorker<(Day, u16)>>,
+    sessions: Option<ByWorker<(Day, u16, bool)>>,
+}
+
+/// [`check`], also deriving what `then` asks for from each source as soon as it is read.
+/// Nothing later reads the accepted rows of the survey, snapshots or sessions, so they
+/// are freed once validation ends.
+fn check_then<S: Send>(
     request: &RunRequest<'_>,
-    after_survey: AfterSurvey<'_, T>,
-) -> Result<(Checked, Option<T>), PipelineError> {
+    then: &Then<'_, S>,
+) -> Result<(Checked, Early<S>), PipelineError> {
     let files = locate_inputs(&request.inbox, &request.config)?;
     let row = RowContext {
         as_of: request.as_of,
@@ -358,25 +371,44 @@ fn check_then<T: Send>(
     let sessions = Mutex::new(None);
     let survey = Mutex::new(None);
     let enrollments = Mutex::new(None);
-    let derived = Mutex::new(None);
+    let early = Mutex::new(Early {
+        survey: None,
+        snapshots: None,
+        sessions: None,
+    });
     let failure: Mutex<Option<IngestError>> = Mutex::new(None);
     std::thread::scope(|scope| {
         for &source in &rest {
             let (files, ctx, failure) = (&files, &ctx, &failure);
-            let (snapshots, sessions, survey, enrollments, derived) =
-                (&snapshots, &sessions, &survey, &enrollments, &derived);
+            let (snapshots, sessions, survey, enrollments, early) =
+                (&snapshots, &sessions, &survey, &enrollments, &early);
             let (roster, office_set) = (&roster, &office_set);
+            let workers = roster.len();
             scope.spawn(move || {
                 let f = files[source as usize]
                     .clone()
                     .expect("filtered to present files");
                 progress.source_started(source, size(&f));
                 let p = |b| progress.source_progress(source, b);
+                let early = || early.lock().expect("early");
                 let result = match source {
-                    Source::CaseloadSnapshots => run_one(f, ctx, &p).map(|o| store(snapshots, o)),
-                    Source::SupervisionSessions => run_one(f, ctx, &p).map(|o| store(sessions, o)),
+                    Source::CaseloadSnapshots => run_one(f, ctx, &p).map(|o| {
+                        if then.facts {
+                            let facts = WorkerFacts::snapshots(workers, Some(&o));
+                            early().snapshots = Some(facts);
+                        }
+                        store(snapshots, o);
+                    }),
+                    Source::SupervisionSessions => run_one(f, ctx, &p).map(|o| {
+                        if then.facts {
+                            let facts = WorkerFacts::sessions(workers, Some(&o));
+                            early().sessions = Some(facts);
+                        }
+                        store(sessions, o);
+                    }),
                     Source::SurveyResponses => run_one(f, ctx, &p).map(|o| {
-                        store(derived, after_survey(&o, roster, office_set));
+                        let derived = (then.survey)(&o, roster, office_set);
+                        early().survey = Some(derived);
                         store(survey, o);
                     }),
                     _ => run_one(f, ctx, &p).map(|o| store(enrollments, o)),
@@ -391,7 +423,7 @@ fn check_then<T: Send>(
     if let Some(e) = failure.into_inner().expect("failure") {
         return Err(one(e));
     }
-    let derived = derived.into_inner().expect("lock");
+    let early = early.into_inner().expect("lock");
     let (snapshots, sessions, survey, enrollments) = (
         snapshots.into_inner().expect("lock"),
         sessions.into_inner().expect("lock"),
@@ -462,11 +494,9 @@ fn check_then<T: Send>(
         offices,
         office_set,
         roster,
-        snapshots,
-        sessions,
         enrollments,
     };
-    Ok((checked, derived))
+    Ok((checked, early))
 }
 
 fn store<T>(slot: &Mutex<Option<T>>, value: T) {
@@ -560,7 +590,11 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
         );
         scored
     };
-    let (mut checked, scored) = check_then(request, &score)?;
+    let then = Then {
+        survey: &score,
+        facts: true,
+    };
+    let (checked, early) = check_then(request, &then)?;
     let over = checked.over_limit(request.config.settings.max_quarantine_share);
     if !over.is_empty() {
         return Err(PipelineError::QuarantineShare {
@@ -575,24 +609,20 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
     let window_start =
         crate::sql_inputs::window_start(as_of, request.config.settings.history_months);
     let names = names.get_or_init(|| Pseudonyms::new(&checked.roster, &key));
-    let (scores, scored) =
-        scored.unwrap_or_else(|| survey_scores(None, &checked.roster, names, &checked.office_set));
+    let (scores, scored) = early
+        .survey
+        .unwrap_or_else(|| survey_scores(None, &checked.roster, names, &checked.office_set));
     let spells = worker_spells(&checked.roster, names, &checked.office_set, as_of);
-    // Each large source's accepted rows are freed as soon as they are folded in, which
-    // keeps the run's peak memory down (docs/performance.md).
-    let (snapshots, sessions) = (checked.snapshots.take(), checked.sessions.take());
-    let facts = WorkerFacts::new(
-        checked.roster.len(),
-        snapshots.as_ref(),
-        sessions.as_ref(),
-        checked.enrollments.as_ref(),
-    );
-    tracing::debug!(
-        elapsed_ms = derive_started.elapsed().as_millis() as u64,
-        "worker facts gathered"
-    );
-    drop(snapshots);
-    drop(sessions);
+    let workers = checked.roster.len();
+    let facts = WorkerFacts {
+        snapshots: early
+            .snapshots
+            .unwrap_or_else(|| WorkerFacts::snapshots(workers, None)),
+        sessions: early
+            .sessions
+            .unwrap_or_else(|| WorkerFacts::sessions(workers, None)),
+        enrollments: WorkerFacts::enrollments(workers, checked.enrollments.as_ref()),
+    };
     let months = worker_months(&MonthInputs {
         roster: &checked.roster,
         names,
