@@ -3,7 +3,7 @@
 -- the month holding the trailing start can have snapshots outside it). Accepted snapshots are never after as-of
 -- (FUTURE_DATED), so every monthly group lies wholly in its monthly period.
 with sides as (
-    select * from int_caseload_sides
+    select * from stg_caseload_sides
 ),
 
 periods as (

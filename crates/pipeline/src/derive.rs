@@ -68,18 +68,18 @@ impl<T: Copy> ByWorker<T> {
             offsets[w + 1] += offsets[w];
         }
         let mut next = offsets.clone();
-        let mut items: Vec<Option<T>> = vec![None; count];
+        // Every slot is overwritten below; the first item only fills them meanwhile
+        // (one allocation, where `Option`s would cost a second one to unwrap).
+        let mut items = match pairs().next() {
+            Some((_, first)) => vec![first; count],
+            None => Vec::new(),
+        };
         for (w, item) in pairs() {
-            items[next[w as usize]] = Some(item);
+            items[next[w as usize]] = item;
             next[w as usize] += 1;
         }
-        ByWorker {
-            offsets,
-            items: items
-                .into_iter()
-                .map(|i| i.expect("every slot filled"))
-                .collect(),
-        }
+        debug_assert!((0..workers).all(|w| next[w] == offsets[w + 1]));
+        ByWorker { offsets, items }
     }
 
     /// Sorts each worker's items.

@@ -756,15 +756,16 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
             )],
         ),
         SqlInput::new(
-            "src_caseload_snapshots",
-            vec![crate::sql_inputs::caseload_snapshots(
-                &facts,
-                checked.roster.len(),
+            "src_caseload_sides",
+            vec![crate::sql_inputs::caseload_sides(
+                &checked.roster,
+                &checked.office_set,
+                &caseload_standards(&checked),
+                &facts.snapshots,
                 window_start,
+                as_of,
             )],
-        )
-        // Each worker's snapshots in date order, so also in month order.
-        .sorted_by(&["worker", "month_start_day", "snapshot_day"]),
+        ),
         SqlInput::new(
             "src_settings",
             vec![crate::sql_inputs::settings(&request.config.settings, as_of)],
@@ -881,6 +882,19 @@ fn sql_columns(table: &RecordBatch, read: &[&str]) -> RecordBatch {
     table
         .project(&indices)
         .expect("the indices come from the schema")
+}
+
+/// Each accepted office's caseload standard, by office index.
+fn caseload_standards(checked: &Checked) -> Vec<f64> {
+    let mut standards = vec![0.0; checked.office_set.ids.len()];
+    for row in &checked.offices.accepted {
+        let office = checked
+            .office_set
+            .get(checked.offices.ids.resolve(row.office_id))
+            .expect("accepted offices make up the office set");
+        standards[office as usize] = f64::from(row.caseload_standard);
+    }
+    standards
 }
 
 fn quarantine_table(rows: &[QuarantineRow]) -> RecordBatch {

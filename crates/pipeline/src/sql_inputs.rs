@@ -1,16 +1,17 @@
 //! The relations the Rust stages hand to the SQL layers (`src_*`): reporting periods,
-//! worker assignments as day ranges, caseload snapshots and the settings. Dates are day
-//! numbers (days since 1970-01-01), see `sql/README.md`. Snapshots carry the worker's
-//! index rather than its 16-character key: the table has millions of rows and only
-//! joins to the worker's ranges, which carry both.
+//! worker assignments as day ranges, the caseload snapshots placed and summed, and the
+//! settings. Dates are day numbers (days since 1970-01-01), see `sql/README.md`. The
+//! caseload sums carry the worker's index rather than its 16-character key: the table
+//! has millions of rows and the key is not needed downstream.
 
 use crate::config::Settings;
-use crate::derive::{Pseudonyms, WorkerFacts};
+use crate::derive::{ByWorker, Pseudonyms};
 use arrow::array::{
-    ArrayRef, Date32Builder, Float64Builder, Int32Builder, Int64Builder, RecordBatch, StringBuilder,
+    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int32Builder, Int64Builder,
+    RecordBatch, StringBuilder,
 };
 use arrow::datatypes::{DataType, Field, Schema};
-use retention_contract::Day;
+use retention_contract::{Day, TenureBand};
 use retention_ingest::{OfficeSet, Roster};
 use std::sync::Arc;
 
@@ -145,46 +146,124 @@ pub fn worker_segments(
     )
 }
 
-/// `src_caseload_snapshots`: accepted snapshots inside the history window.
-pub fn caseload_snapshots(facts: &WorkerFacts, workers: usize, window_start: Day) -> RecordBatch {
-    // Sized exactly: this is the SQL stage's largest input (10 M rows on the benchmark).
-    let rows = (0..workers as u32)
-        .map(|w| {
-            facts
-                .snapshots
-                .of(w)
-                .iter()
-                .filter(|(d, _)| *d >= window_start)
-                .count()
-        })
-        .sum();
-    let mut worker = Int32Builder::with_capacity(rows);
-    let mut day = Int32Builder::with_capacity(rows);
-    let mut month = Int32Builder::with_capacity(rows);
-    let mut cases = Int32Builder::with_capacity(rows);
-    for w in 0..workers as u32 {
-        for &(d, n) in facts.snapshots.of(w) {
-            if d < window_start {
+/// `src_caseload_sides`: the accepted snapshots of the history window, each placed once
+/// in the office, tenure band and fte of its snapshot_date (CONTRACT.md section 5,
+/// caseload_worker_months), and summed per worker, calendar month, office, band and side
+/// of the trailing period's start (`in_trailing`: dated in the trailing 12 months).
+/// `int_caseload_groups` turns these sums into each period's groups.
+///
+/// Placed here rather than by a range join in SQL: each worker's snapshots and spells
+/// are already in date order, so one walk places them, where the join and its
+/// aggregation over 10 M snapshots took 1.5 s of the SQL stage (docs/performance.md).
+/// Rows come worker by worker, months ascending, groups in order of their first
+/// snapshot.
+pub fn caseload_sides(
+    roster: &Roster,
+    offices: &OfficeSet,
+    standards: &[f64],
+    snapshots: &ByWorker<(Day, u16)>,
+    window_start: Day,
+    as_of: Day,
+) -> RecordBatch {
+    struct Group {
+        office: u32,
+        band: TenureBand,
+        in_trailing: bool,
+        cases: f64,
+        standard: f64,
+        snapshots: i64,
+    }
+    let trailing_start = crate::headline::trailing_start(as_of);
+    let mut worker = Int32Builder::new();
+    let mut month = Int32Builder::new();
+    let mut office = StringBuilder::new();
+    let mut band = StringBuilder::new();
+    let mut in_trailing = BooleanBuilder::new();
+    let mut cases = Float64Builder::new();
+    let mut standard = Float64Builder::new();
+    let mut count = Int64Builder::new();
+    let mut groups: Vec<Group> = Vec::new();
+    for w in 0..roster.len() as u32 {
+        let mut current_month = None;
+        let mut flush = |m: Day, groups: &mut Vec<Group>| {
+            for g in groups.drain(..) {
+                worker.append_value(w as i32);
+                month.append_value(m.0);
+                office.append_value(&offices.ids[g.office as usize]);
+                band.append_value(g.band.label());
+                in_trailing.append_value(g.in_trailing);
+                cases.append_value(g.cases);
+                standard.append_value(g.standard);
+                count.append_value(g.snapshots);
+            }
+        };
+        for &(day, active_cases) in snapshots.of(w) {
+            if day < window_start || day > as_of {
                 continue;
             }
-            worker.append_value(w as i32);
-            day.append_value(d.0);
-            month.append_value(d.month_start().0);
-            cases.append_value(i32::from(n));
+            let spell = roster
+                .spell_on(w, day)
+                .expect("rule 15 placed the snapshot in a spell");
+            let segment = spell.segment_on(day);
+            let key = (
+                segment.office.0,
+                TenureBand::from_tenure_days(day.0 - spell.start.0),
+                day >= trailing_start,
+            );
+            // The month's bounds are worked out only when a snapshot leaves the last one.
+            if !current_month.is_some_and(|(first, next)| day >= first && day < next) {
+                if let Some((first, _)) = current_month {
+                    flush(first, &mut groups);
+                }
+                let first = day.month_start();
+                current_month = Some((first, first.add_months(1)));
+            }
+            let at = match groups
+                .iter()
+                .position(|g| (g.office, g.band, g.in_trailing) == key)
+            {
+                Some(at) => at,
+                None => {
+                    groups.push(Group {
+                        office: key.0,
+                        band: key.1,
+                        in_trailing: key.2,
+                        cases: 0.0,
+                        standard: 0.0,
+                        snapshots: 0,
+                    });
+                    groups.len() - 1
+                }
+            };
+            let g = &mut groups[at];
+            g.cases += f64::from(active_cases);
+            g.standard += standards[segment.office.0 as usize] * segment.fte;
+            g.snapshots += 1;
+        }
+        if let Some((first, _)) = current_month {
+            flush(first, &mut groups);
         }
     }
     batch(
         vec![
             Field::new("worker", DataType::Int32, false),
-            Field::new("snapshot_day", DataType::Int32, false),
             Field::new("month_start_day", DataType::Int32, false),
-            Field::new("active_cases", DataType::Int32, false),
+            Field::new("office_id", DataType::Utf8, false),
+            Field::new("tenure_band", DataType::Utf8, false),
+            Field::new("in_trailing", DataType::Boolean, false),
+            Field::new("cases_sum", DataType::Float64, false),
+            Field::new("standard_sum", DataType::Float64, false),
+            Field::new("snapshots", DataType::Int64, false),
         ],
         vec![
             Arc::new(worker.finish()),
-            Arc::new(day.finish()),
             Arc::new(month.finish()),
+            Arc::new(office.finish()),
+            Arc::new(band.finish()),
+            Arc::new(in_trailing.finish()),
             Arc::new(cases.finish()),
+            Arc::new(standard.finish()),
+            Arc::new(count.finish()),
         ],
     )
 }
@@ -246,7 +325,126 @@ pub fn program_enrollments(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{Int32Array, StringArray};
+    use arrow::array::{Array, BooleanArray, Float64Array, Int32Array, Int64Array, StringArray};
+    use retention_contract::history::{Segment, Spell};
+    use retention_contract::{Role, Sym};
+
+    fn day(y: i32, m: u32, d: u32) -> Day {
+        Day::from_ymd(y, m, d).unwrap()
+    }
+
+    /// CONTRACT.md section 5, caseload_worker_months: each snapshot in the office, band and
+    /// fte of its date, one group per worker, month, office and band (and side of the
+    /// trailing start).
+    #[test]
+    fn snapshots_are_placed_on_their_date_and_summed_per_group_and_side() {
+        let segment = |from, office, fte| Segment {
+            from,
+            office: Sym(office),
+            role: Role::Caseworker,
+            fte,
+        };
+        // W0: hired 2023-07-20 in A; to B (half time) on 2024-02-15; back to A on
+        // 2024-02-20. W1: hired 2023-01-01 in B.
+        let spells = vec![
+            vec![Spell {
+                start: day(2023, 7, 20),
+                end: None,
+                end_reason: None,
+                segments: vec![
+                    segment(day(2023, 7, 20), 0, 1.0),
+                    segment(day(2024, 2, 15), 1, 0.5),
+                    segment(day(2024, 2, 20), 0, 1.0),
+                ],
+            }],
+            vec![Spell {
+                start: day(2023, 1, 1),
+                end: None,
+                end_reason: None,
+                segments: vec![segment(day(2023, 1, 1), 1, 1.0)],
+            }],
+        ];
+        let roster = Roster::new(vec!["W0".into(), "W1".into()], spells);
+        let offices = OfficeSet::new(vec!["A".into(), "B".into()]);
+        let snapshots = ByWorker::new(2, || {
+            [
+                // Tenure 182 days (00-06m), then 183 (06-12m).
+                (0, (day(2024, 1, 18), 10)),
+                (0, (day(2024, 1, 19), 12)),
+                // In B, then back in A: A's February group holds both A snapshots.
+                (0, (day(2024, 2, 9), 7)),
+                (0, (day(2024, 2, 16), 20)),
+                (0, (day(2024, 2, 21), 9)),
+                // Before the window: left out.
+                (1, (day(2022, 12, 31), 99)),
+                // As-of 2024-03-10: the trailing period starts 2023-03-11.
+                (1, (day(2023, 3, 10), 5)),
+                (1, (day(2023, 3, 11), 6)),
+                (1, (day(2023, 3, 20), 8)),
+            ]
+            .into_iter()
+        });
+        let sides = caseload_sides(
+            &roster,
+            &offices,
+            &[10.0, 12.0],
+            &snapshots,
+            day(2023, 1, 1),
+            day(2024, 3, 10),
+        );
+        let int = |name: &str| {
+            let c = sides.column_by_name(name).unwrap();
+            c.as_any()
+                .downcast_ref::<Int32Array>()
+                .unwrap()
+                .values()
+                .to_vec()
+        };
+        let text = |name: &str| {
+            let c = sides.column_by_name(name).unwrap();
+            let c = c.as_any().downcast_ref::<StringArray>().unwrap();
+            c.iter().map(|v| v.unwrap().to_string()).collect::<Vec<_>>()
+        };
+        let float = |name: &str| {
+            let c = sides.column_by_name(name).unwrap();
+            c.as_any()
+                .downcast_ref::<Float64Array>()
+                .unwrap()
+                .values()
+                .to_vec()
+        };
+        let trailing = sides.column_by_name("in_trailing").unwrap();
+        let trailing = trailing.as_any().downcast_ref::<BooleanArray>().unwrap();
+        let count = sides.column_by_name("snapshots").unwrap();
+        let count = count.as_any().downcast_ref::<Int64Array>().unwrap();
+        assert_eq!(sides.num_rows(), 6);
+        assert_eq!(int("worker"), [0, 0, 0, 0, 1, 1]);
+        assert_eq!(
+            int("month_start_day"),
+            [
+                day(2024, 1, 1).0,
+                day(2024, 1, 1).0,
+                day(2024, 2, 1).0,
+                day(2024, 2, 1).0,
+                day(2023, 3, 1).0,
+                day(2023, 3, 1).0
+            ]
+        );
+        assert_eq!(text("office_id"), ["A", "A", "A", "B", "B", "B"]);
+        assert_eq!(
+            text("tenure_band"),
+            ["00-06m", "06-12m", "06-12m", "06-12m", "00-06m", "00-06m"]
+        );
+        assert_eq!(
+            (0..6).map(|i| trailing.value(i)).collect::<Vec<_>>(),
+            [true, true, true, true, false, true]
+        );
+        assert_eq!(float("cases_sum"), [10.0, 12.0, 16.0, 20.0, 5.0, 14.0]);
+        // A's standard 10 at fte 1 (twice in February); B's 12 at fte 0.5, and at fte 1.
+        assert_eq!(float("standard_sum"), [10.0, 10.0, 20.0, 6.0, 12.0, 24.0]);
+        assert_eq!(count.values().to_vec(), [1, 1, 2, 1, 1, 2]);
+        assert_eq!(count.null_count(), 0);
+    }
 
     #[test]
     fn a_month_carries_its_calendar_end_even_past_as_of() {
