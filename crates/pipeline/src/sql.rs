@@ -54,26 +54,26 @@ pub const MODELS: &[Model] = &[
     model!("staging", "stg_survey_scores"),
     model!("staging", "stg_program_enrollments"),
     // Intermediate models, in the order they are started when their inputs are ready:
-    // those that free a large input (survey_scores, worker_months, the snapshots) first,
-    // which keeps the stage's peak memory down, then the program chain beside the long
-    // caseload models (last, it alone kept one core busy for the stage's final second).
+    // those that free a large input (survey_scores, worker_months, the caseload sums)
+    // first, which keeps the stage's peak memory down, then the longest first, so that
+    // no long model is left to run alone at the end while the other core idles.
     model!("intermediate", "int_worker_band_ranges"),
     model!("intermediate", "int_survey_measures"),
     model!("intermediate", "int_supervision_eligible_months"),
+    model!("intermediate", "int_caseload_groups"),
     model!("intermediate", "int_program_pairs"),
     model!("intermediate", "int_program_subjects"),
+    model!("intermediate", "int_survey_placed"),
+    model!("intermediate", "int_survey_latest_by_period"),
     model!("intermediate", "int_program_retention"),
-    model!("intermediate", "int_caseload_groups"),
     model!("intermediate", "int_cell_caseload"),
+    model!("intermediate", "int_cell_survey"),
     model!("intermediate", "int_supervision_months"),
     model!("intermediate", "int_cell_supervision"),
     model!("intermediate", "int_exposure_by_period"),
     model!("intermediate", "int_cell_exposure"),
     model!("intermediate", "int_separations_placed"),
     model!("intermediate", "int_transfers_out_placed"),
-    model!("intermediate", "int_survey_placed"),
-    model!("intermediate", "int_survey_latest_by_period"),
-    model!("intermediate", "int_cell_survey"),
     model!("marts", "office_indicators_unsuppressed"),
     model!("marts", "program_pairs"),
     model!("marts", "program_outcomes_unsuppressed"),
