@@ -56,7 +56,6 @@ pub enum PipelineError {
     Sql(#[from] crate::sql::SqlError),
 }
 
-/// Runs the SQL layers over the inputs on a small tokio runtime (DataFusion is async).
 /// A relation handed to the SQL stage.
 struct SqlInput {
     name: &'static str,
@@ -82,6 +81,7 @@ impl SqlInput {
     }
 }
 
+/// Runs the SQL layers over the inputs on a small tokio runtime (DataFusion is async).
 fn run_sql_stage(inputs: Vec<SqlInput>) -> Result<Vec<(&'static str, RecordBatch)>, PipelineError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -577,7 +577,7 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
     let warehouse = Warehouse::lock(warehouse_root)?;
     let key = warehouse.pseudonym_key()?;
     request.progress.stage("ingest");
-    // The survey is scored on its own thread as soon as it is read (see `AfterSurvey`);
+    // The survey is scored on its own thread as soon as it is read (see `Then`);
     // the worker keys are made there too, or after validation when there is no survey.
     let names: OnceLock<Pseudonyms> = OnceLock::new();
     let score = |survey: &Outcome<SurveyRow>, roster: &Roster, offices: &OfficeSet| {
@@ -785,7 +785,7 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
     request.progress.stage("sql");
     let sql_started = Instant::now();
     // The SQL stage holds the only reference to what it reads (see `sql_columns`).
-    drop((facts, months, scores));
+    drop((facts, months, scores, spells));
     let marts = run_sql_stage(inputs)?;
     let mart = |name: &str| {
         marts
