@@ -261,13 +261,14 @@ pub async fn run_models(
             name: "model task".into(),
             message: e.to_string(),
         })?;
-        let batch = result?;
+        let (schema, batches) = result?;
         let m = computed[k];
-        register(ctx, m.name, vec![batch.clone()], &[])?;
-        finished[k] = true;
         if m.layer == "marts" {
-            results[k] = Some(batch);
+            let mart = concat_batches(&schema, &batches).map_err(|e| model_error(m)(e.into()))?;
+            results[k] = Some(mart);
         }
+        register(ctx, m.name, batches, &[])?;
+        finished[k] = true;
         let unfinished: Vec<Model> = (0..computed.len())
             .filter(|&u| !finished[u])
             .map(|u| *computed[u])
@@ -288,9 +289,14 @@ pub async fn run_models(
         .collect())
 }
 
-/// Computes one model into a single batch, logging its time and, when
-/// [`PLAN_METRICS_ENV`] is set, writing its executed plan with metrics.
-async fn compute(ctx: &SessionContext, m: &Model) -> Result<RecordBatch, SqlError> {
+/// Computes one model into its batches in row order (at least one, empty if need be),
+/// logging its time and, when [`PLAN_METRICS_ENV`] is set, writing its executed plan with
+/// metrics. The batches are kept as the plan made them: concatenating a model's output
+/// into one batch copied every intermediate table once more into freshly touched memory.
+async fn compute(
+    ctx: &SessionContext,
+    m: &Model,
+) -> Result<(arrow::datatypes::SchemaRef, Vec<RecordBatch>), SqlError> {
     let err = model_error(m);
     let started = Instant::now();
     let df = ctx.sql(m.sql).await.map_err(err)?;
@@ -303,12 +309,19 @@ async fn compute(ctx: &SessionContext, m: &Model) -> Result<RecordBatch, SqlErro
     let partitions = collect_partitioned(plan.clone(), ctx.task_ctx())
         .await
         .map_err(err)?;
-    let batch = concat_batches(&schema, partitions.iter().flatten()).map_err(|e| err(e.into()))?;
+    let mut batches: Vec<RecordBatch> = partitions
+        .into_iter()
+        .flatten()
+        .filter(|b| b.num_rows() > 0)
+        .collect();
+    if batches.is_empty() {
+        batches.push(RecordBatch::new_empty(schema.clone()));
+    }
     let elapsed_ms = started.elapsed().as_millis() as u64;
     debug!(
         model = m.name,
-        rows = batch.num_rows(),
-        bytes = batch.get_array_memory_size(),
+        rows = batches.iter().map(RecordBatch::num_rows).sum::<usize>(),
+        bytes = memory_size(&batches),
         elapsed_ms,
         "model computed"
     );
@@ -323,7 +336,36 @@ async fn compute(ctx: &SessionContext, m: &Model) -> Result<RecordBatch, SqlErro
             warn!(path = %path.display(), error = %e, "could not write the plan metrics");
         }
     }
-    Ok(batch)
+    Ok((schema, batches))
+}
+
+/// Bytes held by `batches`, each buffer counted once however many batches share it
+/// (an operator's output batches are often slices of one array).
+pub fn memory_size(batches: &[RecordBatch]) -> usize {
+    fn add(data: &arrow::array::ArrayData, seen: &mut std::collections::HashSet<usize>) -> usize {
+        let mut bytes = 0;
+        let buffers = data
+            .buffers()
+            .iter()
+            .chain(data.nulls().map(|n| n.buffer()));
+        for buffer in buffers {
+            if seen.insert(buffer.data_ptr().as_ptr() as usize) {
+                bytes += buffer.capacity();
+            }
+        }
+        bytes
+            + data
+                .child_data()
+                .iter()
+                .map(|c| add(c, seen))
+                .sum::<usize>()
+    }
+    let mut seen = std::collections::HashSet::new();
+    batches
+        .iter()
+        .flat_map(|b| b.columns())
+        .map(|c| add(&c.to_data(), &mut seen))
+        .sum()
 }
 
 fn model_error(m: &Model) -> impl Fn(datafusion::error::DataFusionError) -> SqlError + Copy + '_ {
@@ -462,6 +504,17 @@ mod tests {
         assert!(!is_sorted(&within, &["worker", "day"]));
         let across = vec![batch(&[1, 2], &[1, 1]), batch(&[1, 3], &[1, 1])];
         assert!(!is_sorted(&across, &["worker"]));
+    }
+
+    #[test]
+    fn memory_size_counts_a_buffer_shared_by_slices_once() {
+        let whole = batch(&[1, 2, 3, 4], &[5, 6, 7, 8]);
+        let one = memory_size(std::slice::from_ref(&whole));
+        assert!(one >= 2 * 4 * 4, "two columns of four i32: {one}");
+        let halves = vec![whole.slice(0, 2), whole.slice(2, 2)];
+        assert_eq!(memory_size(&halves), one);
+        let copy = batch(&[1, 2, 3, 4], &[5, 6, 7, 8]);
+        assert_eq!(memory_size(&[whole, copy]), 2 * one);
     }
 
     #[test]
