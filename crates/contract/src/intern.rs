@@ -15,9 +15,9 @@
 //! bounds and its text). Both tables give the same symbol for the same text.
 //!
 //! One-off ids (sessions, responses) mostly arrive in ascending order, because extracts
-//! number them as they are recorded. An id above every other one-off id seen so far, and
-//! not a recurring id, is new without a look in the main table: it is appended to a
-//! sorted *run* instead, which costs no cache miss (a hash table insert costs two, and
+//! number them as they are recorded. An id above the run's last (below), and neither a
+//! recurring id nor one of the few taken off the run's end, is new without a look in
+//! the main table: it is appended to that sorted *run* instead, which costs no cache miss (a hash table insert costs two, and
 //! the supervision extract has one new session id every other row). An id inside the
 //! run's range is found by binary search. When such searches grow common (ids out of
 //! order), the run is moved into the main table once and interning goes on as before.
@@ -40,7 +40,7 @@ pub struct Interner {
     /// Symbols of one-off ids that arrived in ascending order; not in `table`.
     run: Vec<u32>,
     /// One-off ids in `table` that are above the run's last id (ids taken off the run's
-    /// end, see [`Interner::intern_hashed`]); every such id is here. Recurring ids in
+    /// end, see [`Interner::takes_the_runs_end`]); every such id is here. Recurring ids in
     /// `table` are all in the front table, which is looked in before an id joins the run.
     high: HashTable<u32>,
     /// The greatest one-off id hashed into `table` below the run's last (None: none).
@@ -78,8 +78,8 @@ impl Interner {
         slice(&self.arena, &self.ends, index)
     }
 
-    /// Room for `additional` more distinct strings without rehashing or regrowing, shared
-    /// between the main table and the run as the strings so far were.
+    /// Room for `additional` more distinct strings in the main table, the run and the
+    /// string ends, shared between table and run as the strings so far were.
     pub fn reserve(&mut self, additional: usize) {
         let in_table = if self.is_empty() {
             additional

@@ -575,20 +575,24 @@ pub struct Published {
 pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published, PipelineError> {
     let started_at = chrono::Utc::now();
     let warehouse = Warehouse::lock(warehouse_root)?;
-    let key = warehouse.pseudonym_key()?;
+    // The key is read now so that the survey can be scored on its own thread (see
+    // `Then`), but a problem with it is reported after validation's, as before: bad
+    // inputs keep their exit code whatever the state of the key.
+    let key = warehouse.pseudonym_key();
     request.progress.stage("ingest");
-    // The survey is scored on its own thread as soon as it is read (see `Then`);
-    // the worker keys are made there too, or after validation when there is no survey.
+    // The worker keys are made on the survey's thread, or after validation when there is
+    // no survey.
     let names: OnceLock<Pseudonyms> = OnceLock::new();
     let score = |survey: &Outcome<SurveyRow>, roster: &Roster, offices: &OfficeSet| {
+        let key = key.as_ref().ok()?;
         let started = Instant::now();
-        let names = names.get_or_init(|| Pseudonyms::new(roster, &key));
+        let names = names.get_or_init(|| Pseudonyms::new(roster, key));
         let scored = survey_scores(Some(survey), roster, names, offices);
         tracing::debug!(
             elapsed_ms = started.elapsed().as_millis() as u64,
             "survey scored"
         );
-        scored
+        Some(scored)
     };
     let then = Then {
         survey: &score,
@@ -608,9 +612,11 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
     let as_of = request.as_of;
     let window_start =
         crate::sql_inputs::window_start(as_of, request.config.settings.history_months);
+    let key = key?;
     let names = names.get_or_init(|| Pseudonyms::new(&checked.roster, &key));
     let (scores, scored) = early
         .survey
+        .flatten()
         .unwrap_or_else(|| survey_scores(None, &checked.roster, names, &checked.office_set));
     let spells = worker_spells(&checked.roster, names, &checked.office_set, as_of);
     let workers = checked.roster.len();

@@ -161,6 +161,11 @@ pub fn register(
 /// True when consecutive rows of `batches` never decrease on `columns`, compared in turn
 /// (nulls last, as [`register`] declares them).
 fn is_sorted(batches: &[RecordBatch], columns: &[&str]) -> bool {
+    if columns.is_empty() {
+        return true;
+    }
+    // Empty batches would hide the boundary between the batches around them.
+    let batches: Vec<&RecordBatch> = batches.iter().filter(|b| b.num_rows() > 0).collect();
     use arrow::array::make_comparator;
     use arrow::compute::SortOptions;
     use std::cmp::Ordering;
@@ -170,8 +175,8 @@ fn is_sorted(batches: &[RecordBatch], columns: &[&str]) -> bool {
     };
     // Each batch's rows against each other, and each batch's first row against the
     // previous batch's last.
-    let pairs = batches.windows(2).map(|w| (&w[0], &w[1]));
-    let within = batches.iter().map(|b| (b, b));
+    let pairs = batches.windows(2).map(|w| (w[0], w[1]));
+    let within = batches.iter().map(|b| (*b, *b));
     for (before, after) in pairs.chain(within) {
         let same = std::ptr::eq(before, after);
         let comparators: Vec<_> = columns
@@ -504,6 +509,8 @@ mod tests {
         assert!(!is_sorted(&within, &["worker", "day"]));
         let across = vec![batch(&[1, 2], &[1, 1]), batch(&[1, 3], &[1, 1])];
         assert!(!is_sorted(&across, &["worker"]));
+        let hidden = vec![batch(&[2], &[0]), batch(&[], &[]), batch(&[1], &[0])];
+        assert!(!is_sorted(&hidden, &["worker"]));
     }
 
     #[test]
