@@ -325,7 +325,8 @@ pub fn program_enrollments(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{Array, BooleanArray, Float64Array, Int32Array, Int64Array, StringArray};
+    use arrow::array::{Array, AsArray, Int32Array, StringArray};
+    use arrow::datatypes::{Float64Type, Int32Type, Int64Type};
     use retention_contract::history::{Segment, Spell};
     use retention_contract::{Role, Sym};
 
@@ -392,31 +393,18 @@ mod tests {
             day(2023, 1, 1),
             day(2024, 3, 10),
         );
-        let int = |name: &str| {
-            let c = sides.column_by_name(name).unwrap();
-            c.as_any()
-                .downcast_ref::<Int32Array>()
-                .unwrap()
-                .values()
-                .to_vec()
-        };
+        let column = |name: &str| sides.column_by_name(name).unwrap().clone();
+        let int = |name: &str| column(name).as_primitive::<Int32Type>().values().to_vec();
+        let float = |name: &str| column(name).as_primitive::<Float64Type>().values().to_vec();
         let text = |name: &str| {
-            let c = sides.column_by_name(name).unwrap();
-            let c = c.as_any().downcast_ref::<StringArray>().unwrap();
-            c.iter().map(|v| v.unwrap().to_string()).collect::<Vec<_>>()
+            let c = column(name);
+            let strings = c.as_string::<i32>().iter();
+            strings.map(|v| v.unwrap().to_string()).collect::<Vec<_>>()
         };
-        let float = |name: &str| {
-            let c = sides.column_by_name(name).unwrap();
-            c.as_any()
-                .downcast_ref::<Float64Array>()
-                .unwrap()
-                .values()
-                .to_vec()
-        };
-        let trailing = sides.column_by_name("in_trailing").unwrap();
-        let trailing = trailing.as_any().downcast_ref::<BooleanArray>().unwrap();
-        let count = sides.column_by_name("snapshots").unwrap();
-        let count = count.as_any().downcast_ref::<Int64Array>().unwrap();
+        let trailing = column("in_trailing");
+        let trailing = trailing.as_boolean();
+        let count = column("snapshots");
+        let count = count.as_primitive::<Int64Type>();
         assert_eq!(sides.num_rows(), 6);
         assert_eq!(int("worker"), [0, 0, 0, 0, 1, 1]);
         assert_eq!(
