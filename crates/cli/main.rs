@@ -16,6 +16,12 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Transparent huge pages cost more than they give here: the kernel zeroes a whole
+    // 2 MiB page at its first touch, and on the benchmark agency that doubled the system
+    // time (3.3-5.0 s against 1.5-2.0 s) and added 0.7 s of wall time (docs/performance.md).
+    // Ordinary pages are zeroed only where touched. Best effort: an old kernel may refuse.
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
     let cli = args::Cli::parse();
     commands::init_logging(cli.log_format);
     match commands::dispatch(cli.command) {
