@@ -79,6 +79,92 @@ enum Step {
     NeedMore,
 }
 
+/// What the fast path found from a record's start.
+enum Scan {
+    /// A quote-free line ending at `end` (before any `\r\n`), consumed through `next`;
+    /// its field ranges are filled in, relative to the line's start.
+    Line { end: usize, next: usize },
+    /// The buffer ends before the line does (and the input has more).
+    NeedMore,
+    /// A quote comes before the line's end: the general path frames the record.
+    Quoted,
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// The high bit of each byte of `word` equal to `byte` (exact: no carries between bytes).
+#[inline]
+fn bytes_equal(word: u64, byte: u8) -> u64 {
+    let x = word ^ (ONES * u64::from(byte));
+    // A byte of x is zero iff adding 0x7f to its low seven bits leaves its high bit clear
+    // and its own high bit is clear.
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// Scans the line starting at `start` eight bytes at a time for commas, quotes and its
+/// line feed, recording each field's range. Written by hand (and without `unsafe`, as
+/// eight-byte words rather than SIMD): the three `memchr` calls per line it replaces
+/// (line end, quote, commas) cost more in setup than in scanning on lines of 30-60 bytes.
+#[inline]
+fn quote_free_line(buf: &[u8], start: usize, eof: bool, fields: &mut Vec<(usize, usize)>) -> Scan {
+    let n = buf.len();
+    let mut field = 0;
+    let mut i = start;
+    let stop = loop {
+        if i + 8 <= n {
+            let word = u64::from_le_bytes(buf[i..i + 8].try_into().expect("eight bytes"));
+            let ends = bytes_equal(word, b'\n') | bytes_equal(word, b'"');
+            let mut commas = bytes_equal(word, b',');
+            if ends != 0 {
+                // Only the commas before the first line feed or quote.
+                commas &= (ends & ends.wrapping_neg()) - 1;
+            }
+            while commas != 0 {
+                let at = i - start + (commas.trailing_zeros() / 8) as usize;
+                fields.push((field, at));
+                field = at + 1;
+                commas &= commas - 1;
+            }
+            if ends != 0 {
+                break Some(i + (ends.trailing_zeros() / 8) as usize);
+            }
+            i += 8;
+        } else {
+            // Fewer than eight bytes left: one at a time.
+            let mut found = None;
+            while i < n {
+                match buf[i] {
+                    b',' => {
+                        fields.push((field, i - start));
+                        field = i - start + 1;
+                    }
+                    b'\n' | b'"' => {
+                        found = Some(i);
+                        break;
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            break found;
+        }
+    };
+    let (nl, next) = match stop {
+        Some(k) if buf[k] == b'"' => return Scan::Quoted,
+        Some(k) => (k, k + 1),
+        None if eof => (n, n),
+        None => return Scan::NeedMore,
+    };
+    let end = if nl > start && buf[nl - 1] == b'\r' {
+        nl - 1
+    } else {
+        nl
+    };
+    fields.push((field, end - start));
+    Scan::Line { end, next }
+}
+
 /// Frames records from a byte stream.
 pub struct Framer<R> {
     reader: R,
@@ -90,6 +176,11 @@ pub struct Framer<R> {
     fields: Vec<(usize, usize)>,
     bom_checked: bool,
     bytes_read: u64,
+    /// Bytes read per refill at least (smaller only in tests).
+    chunk: usize,
+    /// Whether quote-free lines take the fast path (off only in tests, which compare the
+    /// two paths).
+    fast: bool,
 }
 
 impl<R: Read> Framer<R> {
@@ -105,6 +196,8 @@ impl<R: Read> Framer<R> {
             fields: Vec::new(),
             bom_checked: false,
             bytes_read: 0,
+            chunk: CHUNK,
+            fast: true,
         }
     }
 
@@ -119,7 +212,7 @@ impl<R: Read> Framer<R> {
             self.start = 0;
         }
         let old = self.buf.len();
-        let want = CHUNK.max(old);
+        let want = self.chunk.max(old);
         self.buf.resize(old + want, 0);
         let mut got = 0;
         while got < want {
@@ -160,7 +253,14 @@ impl<R: Read> Framer<R> {
                     self.line += 1;
                     self.start = next;
                 }
-                Step::Line { end, next } => return Ok(Some(self.emit(end, next, 1, None))),
+                Step::Line { end, next } => {
+                    let record = self.emit(end, next, 1, None);
+                    // The fields of a quote-free line are its own bytes.
+                    return Ok(Some(Record {
+                        data: record.raw,
+                        ..record
+                    }));
+                }
                 Step::Record { end, next, broken } => {
                     let lines = memchr_iter(b'\n', &self.buf[self.start..next]).count() as u64;
                     return Ok(Some(self.emit(end, next, lines, broken)));
@@ -216,27 +316,11 @@ impl<R: Read> Framer<R> {
 
         // Fast path: a complete physical line with no quote in it is one record whose
         // fields are split by commas (most records of a machine-written extract).
-        let line_end = memchr(b'\n', &buf[s..]).map(|k| s + k);
-        if line_end.is_some() || self.eof {
-            let nl = line_end.unwrap_or(n);
-            if memchr(b'"', &buf[s..nl]).is_none() {
-                let end = if nl > s && buf[nl - 1] == b'\r' {
-                    nl - 1
-                } else {
-                    nl
-                };
-                let line = &buf[s..end];
-                self.data.extend_from_slice(line);
-                let mut start = 0;
-                for comma in memchr_iter(b',', line) {
-                    self.fields.push((start, comma));
-                    start = comma + 1;
-                }
-                self.fields.push((start, line.len()));
-                return Step::Line {
-                    end,
-                    next: (nl + 1).min(n),
-                };
+        if self.fast {
+            match quote_free_line(buf, s, self.eof, &mut self.fields) {
+                Scan::Line { end, next } => return Step::Line { end, next },
+                Scan::NeedMore => return Step::NeedMore,
+                Scan::Quoted => self.fields.clear(),
             }
         }
 
@@ -398,9 +482,14 @@ impl<R: Read> Framer<R> {
 mod tests {
     use super::*;
 
+    type Framed = Vec<(u64, String, Result<Vec<String>, Broken>)>;
+
     /// (line, raw, fields or broken kind) for every record of `input`.
-    fn frame(input: &[u8]) -> Vec<(u64, String, Result<Vec<String>, Broken>)> {
-        let mut f = Framer::new(input);
+    fn frame(input: &[u8]) -> Framed {
+        frame_with(Framer::new(input))
+    }
+
+    fn frame_with<R: Read>(mut f: Framer<R>) -> Framed {
         let mut out = Vec::new();
         while let Some(r) = f.next_record().unwrap() {
             let fields = match r.broken {
@@ -484,5 +573,48 @@ mod tests {
         assert_eq!(got.len(), 3);
         assert_eq!(got[1].2.as_ref().unwrap()[1].len(), 3 * CHUNK + 1);
         assert_eq!(got[2].0, 4);
+    }
+
+    #[test]
+    fn bytes_equal_marks_exactly_the_equal_bytes() {
+        for byte in [b'\n', b'"', b',', 0, 0x80, 0xff] {
+            for value in 0..=255u8 {
+                let word = u64::from_le_bytes([value, byte, 0x7f, 0x80, value ^ 1, byte, 0, 0xff]);
+                let got = bytes_equal(word, byte);
+                let want = word
+                    .to_le_bytes()
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, b)| *b == byte)
+                    .fold(0u64, |m, (k, _)| m | 0x80 << (8 * k));
+                assert_eq!(got, want, "byte {byte:#x}, value {value:#x}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// The eight-byte fast path frames every input exactly as the general path does,
+        /// whatever the bytes and wherever the refills split them.
+        #[test]
+        fn the_fast_path_frames_as_the_general_path(
+            input in proptest::collection::vec(
+                proptest::sample::select(
+                    b"ab,,,\"\n\r \t\xc3\xa9".to_vec()
+                ),
+                0..200,
+            ),
+            chunk in 1usize..24,
+        ) {
+            let general = {
+                let mut f = Framer::new(&input[..]);
+                f.fast = false;
+                frame_with(f)
+            };
+            // Small refills, so that records straddle the buffer's end at every offset.
+            let mut f = Framer::new(&input[..]);
+            f.chunk = chunk;
+            let fast = frame_with(f);
+            proptest::prop_assert_eq!(fast, general);
+        }
     }
 }

@@ -170,9 +170,15 @@ pub fn ingest<R: SourceRow>(
             continue;
         }
         // The record's bytes are checked, not only the unquoted data: two fields holding
-        // halves of one character concatenate into valid UTF-8 in `data`.
-        let (Ok(_), Ok(text)) = (std::str::from_utf8(rec.raw), std::str::from_utf8(rec.data))
-        else {
+        // halves of one character concatenate into valid UTF-8 in `data`. A quote-free
+        // line's data is its raw bytes, checked once.
+        let raw = std::str::from_utf8(rec.raw);
+        let text = if std::ptr::eq(rec.data, rec.raw) {
+            raw
+        } else {
+            raw.and_then(|_| std::str::from_utf8(rec.data))
+        };
+        let Ok(text) = text else {
             quarantine.push(refuse(
                 Reason::MalformedRow,
                 "the record is not valid UTF-8".into(),
