@@ -67,15 +67,41 @@ pub struct Interner {
 const COLUMNS: usize = 8;
 
 /// The `index`th string of an arena and its end offsets.
+#[inline]
 fn slice<'a>(arena: &'a str, ends: &[u32], index: u32) -> &'a str {
     let i = index as usize;
     let start = if i == 0 { 0 } else { ends[i - 1] as usize };
     &arena[start..ends[i] as usize]
 }
 
+/// Whether the `index`th string of an arena is `text`: compared as bytes (no character
+/// boundary checks) and, for ids of 4 to 16 bytes, as two overlapping words each instead
+/// of a call to `memcmp`, which cost more than the comparison on ids this short.
+#[inline]
+fn is_at(arena: &str, ends: &[u32], index: u32, text: &str) -> bool {
+    let i = index as usize;
+    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+    let (a, b) = (&arena.as_bytes()[start..ends[i] as usize], text.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], k: usize| u64::from_le_bytes(s[k..k + 8].try_into().expect("8 bytes"));
+    let half = |s: &[u8], k: usize| u32::from_le_bytes(s[k..k + 4].try_into().expect("4 bytes"));
+    match n {
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => a == b,
+    }
+}
+
 impl Interner {
     fn text(&self, index: u32) -> &str {
         slice(&self.arena, &self.ends, index)
+    }
+
+    fn is(&self, index: u32, text: &str) -> bool {
+        is_at(&self.arena, &self.ends, index, text)
     }
 
     /// Room for `additional` more distinct strings in the main table, the run and the
@@ -99,10 +125,10 @@ impl Interner {
         if !self.run_closed && self.run.last().is_none_or(|&last| text > self.text(last)) {
             // Above the run: new, unless it is a recurring id or one taken off the run.
             let (arena, ends) = (&self.common_arena, &self.common_ends);
-            if let Some(&at) = self.common.find(hash, |&i| slice(arena, ends, i) == text) {
+            if let Some(&at) = self.common.find(hash, |&i| is_at(arena, ends, i, text)) {
                 return self.common_syms[at as usize];
             }
-            if let Some(&sym) = self.high.find(hash, |&i| self.text(i) == text) {
+            if let Some(&sym) = self.high.find(hash, |&i| self.is(i, text)) {
                 return Sym(sym);
             }
             let sym = self.push(text);
@@ -166,7 +192,7 @@ impl Interner {
     fn common_entry(&mut self, text: &str) -> (Sym, u32) {
         let hash = self.hasher.hash_one(text);
         let (arena, ends) = (&self.common_arena, &self.common_ends);
-        if let Some(&at) = self.common.find(hash, |&i| slice(arena, ends, i) == text) {
+        if let Some(&at) = self.common.find(hash, |&i| is_at(arena, ends, i, text)) {
             return (self.common_syms[at as usize], at);
         }
         let sym = self.intern_hashed(text, hash, true);
@@ -186,7 +212,7 @@ impl Interner {
     /// by one comparison with the previous value, without hashing.
     pub fn intern_in(&mut self, column: usize, text: &str) -> Sym {
         if let Some(previous) = self.previous[column].checked_sub(1)
-            && self.text(previous) == text
+            && self.is(previous, text)
         {
             return Sym(previous);
         }
@@ -199,7 +225,7 @@ impl Interner {
     /// the previous value is compared in the front table's own copy, which stays in cache.
     pub fn intern_common_in(&mut self, column: usize, text: &str) -> Sym {
         if let Some(at) = self.previous_common[column].checked_sub(1)
-            && slice(&self.common_arena, &self.common_ends, at) == text
+            && is_at(&self.common_arena, &self.common_ends, at, text)
         {
             return self.common_syms[at as usize];
         }
@@ -211,7 +237,7 @@ impl Interner {
     /// The symbol of `text` from the main table or the run, adding it to the main table
     /// when new (`recurring`: it is also going into the front table).
     fn intern_hashed(&mut self, text: &str, hash: u64, recurring: bool) -> Sym {
-        if let Some(&index) = self.table.find(hash, |&i| self.text(i) == text) {
+        if let Some(&index) = self.table.find(hash, |&i| self.is(i, text)) {
             return Sym(index);
         }
         if let Some(sym) = self.in_run(text) {
@@ -261,7 +287,7 @@ impl Interner {
     /// The symbol of `text`, if it was interned.
     pub fn get(&self, text: &str) -> Option<Sym> {
         let hash = self.hasher.hash_one(text);
-        if let Some(&i) = self.table.find(hash, |&i| self.text(i) == text) {
+        if let Some(&i) = self.table.find(hash, |&i| self.is(i, text)) {
             return Some(Sym(i));
         }
         self.run
@@ -289,6 +315,23 @@ impl Interner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn is_at_compares_every_byte_at_every_length() {
+        // Each length from 0 to 20 against itself and against each one-byte change.
+        for n in 0..=20u8 {
+            let text: String = (0..n).map(|k| char::from(b'a' + k)).collect();
+            let (arena, ends) = (format!("xy{text}"), vec![2, 2 + u32::from(n)]);
+            assert!(is_at(&arena, &ends, 1, &text), "length {n}");
+            assert!(!is_at(&arena, &ends, 1, &format!("{text}z")));
+            for k in 0..usize::from(n) {
+                let mut other = text.clone().into_bytes();
+                other[k] = b'Z';
+                let other = String::from_utf8(other).expect("ascii");
+                assert!(!is_at(&arena, &ends, 1, &other), "length {n}, byte {k}");
+            }
+        }
+    }
 
     #[test]
     fn same_text_same_symbol_and_case_matters() {

@@ -78,10 +78,16 @@ impl Roster {
 
     /// Whether `worker` was employed on `day` (in some spell, ignoring as-of).
     pub fn employed_on(&self, worker: u32, day: Day) -> bool {
+        self.period_on(worker, day).is_some()
+    }
+
+    /// The first and last day (`Day(i32::MAX)` while open) of `worker`'s spell containing
+    /// `day`, if any.
+    pub fn period_on(&self, worker: u32, day: Day) -> Option<(Day, Day)> {
         let w = worker as usize;
         let periods = &self.periods[self.starts[w] as usize..self.starts[w + 1] as usize];
         let i = periods.partition_point(|p| p.0 <= day);
-        i > 0 && day <= periods[i - 1].1
+        (i > 0 && day <= periods[i - 1].1).then(|| periods[i - 1])
     }
 
     /// Index of a worker id with an accepted job_history row.
@@ -142,6 +148,12 @@ mod tests {
             .collect();
         assert_eq!(w1, [false, true, true, false, false, true, true]);
         assert!(!roster.employed_on(1, Day(100)));
+        assert_eq!(roster.period_on(0, Day(150)), Some((Day(100), Day(199))));
+        assert_eq!(
+            roster.period_on(0, Day(400)),
+            Some((Day(300), Day(i32::MAX)))
+        );
+        assert_eq!(roster.period_on(0, Day(250)), None);
         assert_eq!(
             [49, 50, 51].map(|d| roster.employed_on(2, Day(d))),
             [false, true, false]

@@ -126,6 +126,9 @@ pub fn ingest<R: SourceRow>(
     const NOT_LOOKED_UP: u32 = u32::MAX;
     const UNKNOWN: u32 = u32::MAX - 1;
     let mut roster_index: Vec<u32> = Vec::new();
+    // Per roster worker, the first and last day of the spell that placed their row last.
+    let mut last_spell: Vec<(Day, Day)> =
+        vec![(Day(0), Day(-1)); ctx.roster.map_or(0, Roster::len)];
     let mut quarantine = Vec::new();
     let mut raws = Vec::new();
     let mut rows_read = 0u64;
@@ -308,7 +311,17 @@ pub fn ingest<R: SourceRow>(
                 ));
                 continue;
             }
-            if !roster.employed_on(w, day) {
+            // The worker's spell found last answers most of their rows.
+            let (first, last) = last_spell[w as usize];
+            let employed = if first <= day && day <= last {
+                true
+            } else if let Some(period) = roster.period_on(w, day) {
+                last_spell[w as usize] = period;
+                true
+            } else {
+                false
+            };
+            if !employed {
                 let id = ids.resolve(worker);
                 let column = source
                     .columns()
