@@ -177,7 +177,11 @@ mod tests {
             assert_eq!(day.ymd(), (date.year(), date.month(), date.day()), "{date}");
             let start = date.with_day(1).unwrap();
             assert_eq!(day.month_start(), Day::from_naive(start), "{date}");
-            let end = start.checked_add_months(Months::new(1)).unwrap().pred_opt().unwrap();
+            let end = start
+                .checked_add_months(Months::new(1))
+                .unwrap()
+                .pred_opt()
+                .unwrap();
             assert_eq!(day.month_end(), Day::from_naive(end), "{date}");
             assert_eq!(day.month_index(), date.year() * 12 + date.month0() as i32);
             for months in [-25i32, -13, -12, -1, 1, 11, 12, 13, 25] {
@@ -186,7 +190,11 @@ mod tests {
                 } else {
                     date.checked_sub_months(Months::new(months.unsigned_abs()))
                 };
-                assert_eq!(day.add_months(months), Day::from_naive(moved.unwrap()), "{date}");
+                assert_eq!(
+                    day.add_months(months),
+                    Day::from_naive(moved.unwrap()),
+                    "{date}"
+                );
             }
         }
     }

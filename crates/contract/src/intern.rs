@@ -74,14 +74,19 @@ fn slice<'a>(arena: &'a str, ends: &[u32], index: u32) -> &'a str {
     &arena[start..ends[i] as usize]
 }
 
-/// Whether the `index`th string of an arena is `text`: compared as bytes (no character
-/// boundary checks) and, for ids of 4 to 16 bytes, as two overlapping words each instead
-/// of a call to `memcmp`, which cost more than the comparison on ids this short.
+/// Whether the `index`th string of an arena is `text` (see [`same_text`]).
 #[inline]
 fn is_at(arena: &str, ends: &[u32], index: u32, text: &str) -> bool {
     let i = index as usize;
     let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-    let (a, b) = (&arena.as_bytes()[start..ends[i] as usize], text.as_bytes());
+    same_text(&arena.as_bytes()[start..ends[i] as usize], text.as_bytes())
+}
+
+/// Whether two short texts (ids, dates, codes) are equal: for 4 to 16 bytes, as two
+/// overlapping words each instead of a call to `memcmp`, which cost more than the
+/// comparison on texts this short.
+#[inline]
+pub fn same_text(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;

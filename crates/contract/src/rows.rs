@@ -63,6 +63,22 @@ pub trait SourceRow: Sized + Clone + Eq + Hash + Send + Sync {
     const SOURCE: Source;
     /// Checks rules 2-8 and builds the typed row, interning ids.
     fn validate(fields: &[&str], ctx: &RowContext, ids: &mut Interner) -> Result<Self, Refusal>;
+    /// Contract columns that the consecutive rows of one group repeat (a response's
+    /// header, a session's details), in column order; empty when rows form no groups.
+    const GROUP: &'static [usize] = &[];
+    /// [`SourceRow::validate`] for a row whose [`SourceRow::GROUP`] columns hold the
+    /// same text as those of `group`, a row that passed rules 2-8: those columns cannot
+    /// fail and give `group`'s values, so only the others are checked. The outcome is
+    /// the one `validate` gives (a test compares the two).
+    fn validate_in_group(
+        group: &Self,
+        fields: &[&str],
+        ctx: &RowContext,
+        ids: &mut Interner,
+    ) -> Result<Self, Refusal> {
+        let _ = group;
+        Self::validate(fields, ctx, ids)
+    }
     /// The key of CONTRACT.md section 1.
     fn key(&self) -> Self::Key;
     /// The key's leading id and an order value such that rows with equal keys have equal
@@ -465,6 +481,20 @@ impl SourceRow for SessionRow {
             focus,
         })
     }
+    const GROUP: &'static [usize] = &[0, 2, 3, 4, 5, 6];
+    fn validate_in_group(
+        group: &Self,
+        f: &[&str],
+        ctx: &RowContext,
+        ids: &mut Interner,
+    ) -> Result<Self, Refusal> {
+        let mut c = Check::new(Self::SOURCE, f, ctx);
+        let worker = c.id(1, true, "");
+        c.finish(|| SessionRow {
+            worker: ids.intern_common_in(1, worker.expect("checked")),
+            ..group.clone()
+        })
+    }
     fn key(&self) -> (Sym, Sym) {
         (self.session, self.worker)
     }
@@ -514,6 +544,22 @@ impl SourceRow for SurveyRow {
             instrument: instrument.expect("checked"),
             item: item.expect("checked") as u8,
             value: value.expect("checked") as u8,
+        })
+    }
+    const GROUP: &'static [usize] = &[0, 1, 2, 3];
+    fn validate_in_group(
+        group: &Self,
+        f: &[&str],
+        ctx: &RowContext,
+        _: &mut Interner,
+    ) -> Result<Self, Refusal> {
+        let mut c = Check::new(Self::SOURCE, f, ctx);
+        let item = c.int(4, true, 1, i64::from(group.instrument.items()));
+        let value = c.int(5, true, 1, 5);
+        c.finish(|| SurveyRow {
+            item: item.expect("checked") as u8,
+            value: value.expect("checked") as u8,
+            ..group.clone()
         })
     }
     fn key(&self) -> (Sym, u8) {
@@ -605,6 +651,57 @@ mod tests {
     fn refuse<R: SourceRow + std::fmt::Debug>(fields: &[&str]) -> (Reason, String) {
         let e = R::validate(fields, &ctx(), &mut Interner::default()).unwrap_err();
         (e.reason, e.detail)
+    }
+
+    /// Every variant of a row, validated in the group of `first` and on its own,
+    /// gives the same outcome (and the same symbols).
+    fn group_agrees<R: SourceRow + std::fmt::Debug>(first: &[&str], variants: &[Vec<&str>]) {
+        let mut ids = Interner::default();
+        let group = R::validate(first, &ctx(), &mut ids).expect("the group's first row passes");
+        for fields in variants {
+            for &c in R::GROUP {
+                assert_eq!(fields[c], first[c], "a variant keeps the group columns");
+            }
+            let mut alone = ids.clone();
+            let expected = R::validate(fields, &ctx(), &mut alone);
+            let got = R::validate_in_group(&group, fields, &ctx(), &mut ids);
+            assert_eq!(got, expected, "{fields:?}");
+        }
+    }
+
+    #[test]
+    fn a_row_in_its_group_is_validated_as_on_its_own() {
+        let first = ["R1", "W1", "2024-05-01", "STSS", "3", "4"];
+        let mut variants = Vec::new();
+        for (item, value) in [
+            ("1", "1"),
+            ("17", "5"),
+            ("18", "3"),
+            ("0", "3"),
+            ("x", "3"),
+            ("", "3"),
+            ("2", ""),
+            ("2", "6"),
+            ("2", "2.5"),
+            ("", ""),
+            ("99", "x"),
+        ] {
+            let mut row = first.to_vec();
+            (row[4], row[5]) = (item, value);
+            variants.push(row);
+        }
+        group_agrees::<SurveyRow>(&first, &variants);
+
+        let first = ["S1", "W1", "W9", "2024-05-01", "60", "GROUP", "RETENTION"];
+        let variants: Vec<Vec<&str>> = ["W2", "W1", "", "bad id!", "ALL", "W3"]
+            .iter()
+            .map(|&worker| {
+                let mut row = first.to_vec();
+                row[1] = worker;
+                row
+            })
+            .collect();
+        group_agrees::<SessionRow>(&first, &variants);
     }
 
     #[test]

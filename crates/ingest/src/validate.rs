@@ -13,6 +13,7 @@ use crate::error::IngestError;
 use crate::input::{SourceFile, SourceReader};
 use crate::keys::KeyIndex;
 use crate::roster::{OfficeSet, Roster};
+use retention_contract::intern::same_text;
 use retention_contract::rows::{Refusal, RowContext, SourceRow};
 use retention_contract::{Day, Instrument, Interner, Reason, Source, Sym};
 use std::path::PathBuf;
@@ -129,6 +130,11 @@ pub fn ingest<R: SourceRow>(
     // Per roster worker, the first and last day of the spell that placed their row last.
     let mut last_spell: Vec<(Day, Day)> =
         vec![(Day(0), Day(-1)); ctx.roster.map_or(0, Roster::len)];
+    // The last row that passed rules 2-8 starting a group, and its group columns' text
+    // (column k's is `group_text[group_ends[k]..group_ends[k + 1]]`).
+    let mut group: Option<R> = None;
+    let mut group_text = String::new();
+    let mut group_ends = [0usize; 9];
     let mut quarantine = Vec::new();
     let mut raws = Vec::new();
     let mut rows_read = 0u64;
@@ -205,8 +211,32 @@ pub fn ingest<R: SourceRow>(
                 *slot = text[a..b].trim_ascii();
             }
         }
-        let row = match R::validate(&fields[..width], &ctx.row, &mut ids) {
-            Ok(row) => row,
+        // A row repeating the group columns of the last row that passed rules 2-8 has
+        // only its other columns checked (a response's items, a session's attendees).
+        let in_group = group.as_ref().is_some_and(|_| {
+            R::GROUP
+                .iter()
+                .zip(group_ends.windows(2))
+                .all(|(&c, w)| same_text(fields[c].as_bytes(), &group_text.as_bytes()[w[0]..w[1]]))
+        });
+        let validated = match &group {
+            Some(group) if in_group => {
+                R::validate_in_group(group, &fields[..width], &ctx.row, &mut ids)
+            }
+            _ => R::validate(&fields[..width], &ctx.row, &mut ids),
+        };
+        let row = match validated {
+            Ok(row) => {
+                if !in_group && !R::GROUP.is_empty() {
+                    group_text.clear();
+                    for (&c, end) in R::GROUP.iter().zip(&mut group_ends[1..]) {
+                        group_text.push_str(fields[c]);
+                        *end = group_text.len();
+                    }
+                    group = Some(row.clone());
+                }
+                row
+            }
             Err(Refusal { reason, detail }) => {
                 quarantine.push(refuse(reason, detail));
                 continue;
