@@ -23,10 +23,16 @@ eligible_enrollees as (
     where e.end_day is not null and e.end_day + 365 <= s.as_of_day
 ),
 
+-- Only cohorts whose check day has come: filtered here, on a few hundred rows, rather than on the pool's million.
 cohorts as (
-    select program, cohort_id, max(end_day) as latest_end_day
-    from enrollments
-    group by program, cohort_id
+    select c.*
+    from (
+        select program, cohort_id, max(end_day) as latest_end_day
+        from enrollments
+        group by program, cohort_id
+    ) as c
+    cross join settings as s
+    where c.latest_end_day + 365 <= s.as_of_day
 ),
 
 cohort_offices as (
@@ -43,13 +49,11 @@ program_members as (
 comparison_pool as (
     select distinct c.program, c.cohort_id, r.worker_key, c.latest_end_day
     from cohorts as c
-    cross join settings as s
     inner join ranges as r
         on c.latest_end_day between r.range_from and r.range_to
     inner join cohort_offices as o
         on o.program = c.program and o.cohort_id = c.cohort_id and o.office_id = r.office_id
-    where c.latest_end_day + 365 <= s.as_of_day
-        and not exists (select 1 from program_members as m where m.program = c.program and m.worker_key = r.worker_key)
+    where not exists (select 1 from program_members as m where m.program = c.program and m.worker_key = r.worker_key)
 ),
 
 -- An enrollee enrolled twice in a cohort appears once per check day (and counts once, employed if employed a
