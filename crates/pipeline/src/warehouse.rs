@@ -207,6 +207,7 @@ fn sync_dir(path: &Path) -> Result<(), WarehouseError> {
 }
 
 /// A run being written.
+#[derive(Clone)]
 pub struct RunFolder {
     path: PathBuf,
     run_id: String,
