@@ -334,6 +334,47 @@ mod tests {
         Day::from_ymd(y, m, d).unwrap()
     }
 
+    /// A batch's columns by name: the column, and its values as i32, f64 or strings.
+    struct Columns<'a>(&'a RecordBatch);
+
+    impl Columns<'_> {
+        fn column(&self, name: &str) -> arrow::array::ArrayRef {
+            self.0.column_by_name(name).unwrap().clone()
+        }
+        fn int(&self, name: &str) -> Vec<i32> {
+            self.column(name)
+                .as_primitive::<Int32Type>()
+                .values()
+                .to_vec()
+        }
+        fn float(&self, name: &str) -> Vec<f64> {
+            self.column(name)
+                .as_primitive::<Float64Type>()
+                .values()
+                .to_vec()
+        }
+        fn text(&self, name: &str) -> Vec<String> {
+            let c = self.column(name);
+            let strings = c.as_string::<i32>().iter();
+            strings.map(|v| v.unwrap().to_string()).collect()
+        }
+    }
+
+    /// `caseload_sides` for offices A (standard 10) and B (standard 12), a window from
+    /// 2023-01-01, and snapshots given as (worker, (date, active cases)) in order.
+    fn place(roster: &Roster, snapshots: &[(u32, (Day, u16))], as_of: Day) -> RecordBatch {
+        let offices = OfficeSet::new(vec!["A".into(), "B".into()]);
+        let snapshots = ByWorker::new(roster.len(), || snapshots.iter().copied());
+        caseload_sides(
+            roster,
+            &offices,
+            &[10.0, 12.0],
+            &snapshots,
+            day(2023, 1, 1),
+            as_of,
+        )
+    }
+
     /// CONTRACT.md section 5, caseload_worker_months: each snapshot in the office, band and
     /// fte of its date, one group per worker, month, office and band (and side of the
     /// trailing start).
@@ -366,9 +407,9 @@ mod tests {
             }],
         ];
         let roster = Roster::new(vec!["W0".into(), "W1".into()], spells);
-        let offices = OfficeSet::new(vec!["A".into(), "B".into()]);
-        let snapshots = ByWorker::new(2, || {
-            [
+        let sides = place(
+            &roster,
+            &[
                 // Tenure 182 days (00-06m), then 183 (06-12m).
                 (0, (day(2024, 1, 18), 10)),
                 (0, (day(2024, 1, 19), 12)),
@@ -382,33 +423,18 @@ mod tests {
                 (1, (day(2023, 3, 10), 5)),
                 (1, (day(2023, 3, 11), 6)),
                 (1, (day(2023, 3, 20), 8)),
-            ]
-            .into_iter()
-        });
-        let sides = caseload_sides(
-            &roster,
-            &offices,
-            &[10.0, 12.0],
-            &snapshots,
-            day(2023, 1, 1),
+            ],
             day(2024, 3, 10),
         );
-        let column = |name: &str| sides.column_by_name(name).unwrap().clone();
-        let int = |name: &str| column(name).as_primitive::<Int32Type>().values().to_vec();
-        let float = |name: &str| column(name).as_primitive::<Float64Type>().values().to_vec();
-        let text = |name: &str| {
-            let c = column(name);
-            let strings = c.as_string::<i32>().iter();
-            strings.map(|v| v.unwrap().to_string()).collect::<Vec<_>>()
-        };
-        let trailing = column("in_trailing");
+        let c = Columns(&sides);
+        let trailing = c.column("in_trailing");
         let trailing = trailing.as_boolean();
-        let count = column("snapshots");
+        let count = c.column("snapshots");
         let count = count.as_primitive::<Int64Type>();
         assert_eq!(sides.num_rows(), 6);
-        assert_eq!(int("worker"), [0, 0, 0, 0, 1, 1]);
+        assert_eq!(c.int("worker"), [0, 0, 0, 0, 1, 1]);
         assert_eq!(
-            int("month_start_day"),
+            c.int("month_start_day"),
             [
                 day(2024, 1, 1).0,
                 day(2024, 1, 1).0,
@@ -418,20 +444,73 @@ mod tests {
                 day(2023, 3, 1).0
             ]
         );
-        assert_eq!(text("office_id"), ["A", "A", "A", "B", "B", "B"]);
+        assert_eq!(c.text("office_id"), ["A", "A", "A", "B", "B", "B"]);
         assert_eq!(
-            text("tenure_band"),
+            c.text("tenure_band"),
             ["00-06m", "06-12m", "06-12m", "06-12m", "00-06m", "00-06m"]
         );
         assert_eq!(
             (0..6).map(|i| trailing.value(i)).collect::<Vec<_>>(),
             [true, true, true, true, false, true]
         );
-        assert_eq!(float("cases_sum"), [10.0, 12.0, 16.0, 20.0, 5.0, 14.0]);
+        assert_eq!(c.float("cases_sum"), [10.0, 12.0, 16.0, 20.0, 5.0, 14.0]);
         // A's standard 10 at fte 1 (twice in February); B's 12 at fte 0.5, and at fte 1.
-        assert_eq!(float("standard_sum"), [10.0, 10.0, 20.0, 6.0, 12.0, 24.0]);
+        assert_eq!(c.float("standard_sum"), [10.0, 10.0, 20.0, 6.0, 12.0, 24.0]);
         assert_eq!(count.values().to_vec(), [1, 1, 2, 1, 1, 2]);
         assert_eq!(count.null_count(), 0);
+    }
+
+    /// A snapshot on a spell's last day belongs to that spell; a rehire within the same
+    /// month starts a new spell, whose tenure (and band) starts again from zero.
+    #[test]
+    fn a_termination_day_and_a_rehire_within_the_month_are_placed_in_their_spells() {
+        let spell = |start, end, office| Spell {
+            start,
+            end,
+            end_reason: None,
+            segments: vec![Segment {
+                from: start,
+                office: Sym(office),
+                role: Role::Caseworker,
+                fte: 1.0,
+            }],
+        };
+        // Hired 2023-01-01 in A, the last day 2024-03-05; rehired 2024-03-20 in B.
+        let roster = Roster::new(
+            vec!["W0".into()],
+            vec![vec![
+                spell(day(2023, 1, 1), Some(day(2024, 3, 5)), 0),
+                spell(day(2024, 3, 20), None, 1),
+            ]],
+        );
+        let sides = place(
+            &roster,
+            &[
+                // The last day: tenure 429 days, 01-02y, in A.
+                (0, (day(2024, 3, 5), 8)),
+                // Two days into the new spell: 00-06m, in B.
+                (0, (day(2024, 3, 22), 10)),
+                (0, (day(2024, 3, 29), 11)),
+            ],
+            day(2024, 3, 31),
+        );
+        let c = Columns(&sides);
+        assert_eq!(sides.num_rows(), 2);
+        assert_eq!(
+            c.int("month_start_day"),
+            [day(2024, 3, 1).0, day(2024, 3, 1).0]
+        );
+        assert_eq!(c.text("office_id"), ["A", "B"]);
+        assert_eq!(c.text("tenure_band"), ["01-02y", "00-06m"]);
+        assert_eq!(c.float("cases_sum"), [8.0, 21.0]);
+        assert_eq!(c.float("standard_sum"), [10.0, 24.0]);
+        assert_eq!(
+            c.column("snapshots")
+                .as_primitive::<Int64Type>()
+                .values()
+                .to_vec(),
+            [1, 2]
+        );
     }
 
     #[test]
