@@ -10,6 +10,7 @@ It generates a small agency with faults, runs the pipeline, then checks:
 - survey_scores equals an independent re-scoring of the accepted item rows
   (CONTRACT.md section 3: reversed items, proration, the 80% rule, bands);
 - worker_months' days per worker equal the days of worker_spells inside the window;
+- program_outcomes.attendance_rate equals one recomputed from the accepted enrollment lines;
 - no published table except quarantine holds a raw worker_id.
 """
 
@@ -114,14 +115,14 @@ def main(binary):
                               "voluntary_separations", "transfers_out", "turnover_rate", "voluntary_turnover_rate",
                               "caseload_worker_months", "caseload_mean", "caseload_over_standard_share",
                               "supervision_eligible_months", "supervision_compliance", "supervision_hours_mean",
-                              "sts_respondents", "sts_mean", "sts_high_share", "burnout_respondents", "burnout_mean",
+                              "retention_focus_share", "sts_respondents", "sts_mean", "sts_high_share", "burnout_respondents", "burnout_mean",
                               "burnout_high_share", "resilience_respondents", "resilience_mean",
                               "resilience_low_share"],
         "retention_curves": ["group_type", "group_value", "t_days", "at_risk", "events", "survival", "ci_lower",
                              "ci_upper"],
         "program_outcomes": ["program", "cohort_id", "measure", "enrolled", "completed", "pairs", "pre_mean",
                              "post_mean", "mean_change", "sd_change", "t_stat", "p_value", "effect_size_dz",
-                             "retained_12m", "comparison_retained_12m"],
+                             "retained_12m", "comparison_retained_12m", "attendance_rate"],
     }
     tables = {}
     for name, cols in columns.items():
@@ -213,6 +214,32 @@ def main(binary):
         check(abs(row["turnover_rate"] - separations * 365.25 / exposure) < 1e-9, f"{label}: turnover_rate")
         check(row["days"] == (end - start).days + 1, f"{label}: days")
 
+    # attendance_rate recomputed from the accepted lines of program_enrollments.csv
+    # (CONTRACT.md section 7): sessions attended / offered over enrollments with offered > 0
+    # and attended present, null below min_group_size (5) of them.
+    refused = {line for (source, line, _) in expected if source == "program_enrollments"}
+    sessions = defaultdict(lambda: [0, 0, 0])
+    with open(os.path.join(inbox, "program_enrollments.csv"), newline="", encoding="utf-8", errors="replace") as f:
+        for number, line in enumerate(f, start=1):
+            if number == 1 or number in refused or not line.strip():
+                continue
+            _worker, program, cohort, _start, _end, offered, attended = next(csv.reader([line]))
+            counts = sessions[(program.strip().upper(), cohort.strip())]
+            if offered.strip() and attended.strip() and int(offered) > 0:
+                counts[0] += 1
+                counts[1] += int(attended)
+                counts[2] += int(offered)
+    rates = {(r["program"], r["cohort_id"]): r["attendance_rate"] for r in tables["program_outcomes"]}
+    check(set(rates) == set(sessions), f"program cohorts differ: {sorted(rates)} vs {sorted(sessions)}")
+    for key, (n, attended, offered) in sessions.items():
+        mine, theirs = (attended / offered if n >= 5 else None), rates.get(key)
+        same = (mine is None and theirs is None) or (None not in (mine, theirs) and abs(mine - theirs) < 1e-12)
+        check(same, f"{key} attendance_rate: independent {mine}, published {theirs}")
+    check(any(v is not None for v in rates.values()), "some cohort has an attendance_rate")
+    for row in tables["office_indicators"]:
+        share = row["retention_focus_share"]
+        check(share is None or 0.0 <= share <= 1.0, f"retention_focus_share {share} out of [0, 1]")
+
     # No raw worker id outside the quarantine.
     with open(os.path.join(inbox, "job_history.csv"), newline="", encoding="utf-8", errors="replace") as f:
         raw_ids = {row[0].strip() for row in csv.reader(f) if row}
@@ -223,7 +250,7 @@ def main(binary):
             for value in row.values():
                 check(not (isinstance(value, str) and value in raw_ids), f"{name} holds a raw worker id {value!r}")
 
-    print(f"independent reader (pyarrow): {len(tables)} tables, {len(responses)} responses re-scored, ALL cells of office_indicators recomputed")
+    print(f"independent reader (pyarrow): {len(tables)} tables, {len(responses)} responses re-scored, ALL cells of office_indicators and attendance of {len(sessions)} cohorts recomputed")
     for message in failures[:30]:
         print("FAIL:", message)
     print(f"{checks[0] - len(failures)} passed, {len(failures)} failed")

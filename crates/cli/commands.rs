@@ -431,6 +431,8 @@ fn demo(args: &DemoArgs) -> Result<(), Failure> {
             message: e.to_string(),
         })?;
     let (config, file) = load_config(None);
+    let config = config?;
+    let min_group_size = config.settings.min_group_size;
     let bars = Bars::new();
     let inbox_args = InboxArgs {
         inbox: inbox.clone(),
@@ -438,7 +440,7 @@ fn demo(args: &DemoArgs) -> Result<(), Failure> {
         pipeline: None,
     };
     let started = std::time::Instant::now();
-    let published = run(&request(&inbox_args, config?, file, &bars), &warehouse)?;
+    let published = run(&request(&inbox_args, config, file, &bars), &warehouse)?;
     let elapsed = started.elapsed();
 
     println!("\nRows per source");
@@ -482,6 +484,41 @@ fn demo(args: &DemoArgs) -> Result<(), Failure> {
             pct(h.turnover_rate),
             band,
             pct(rate)
+        );
+    }
+    if let Some(p) = &published.practice {
+        println!("\nSupervision over the trailing 12 months, state-wide");
+        println!(
+            "  {} worker-months the supervision extract covers; {} met the policy minimum; {} of their minutes were retention-focused",
+            p.eligible_months,
+            pct(p.supervision_compliance),
+            pct(p.retention_focus_share)
+        );
+    }
+    println!(
+        "\nProgram attendance (sessions attended / offered per cohort; cohorts with fewer than {} enrollments counted show none)",
+        min_group_size
+    );
+    if published.attendance.is_empty() {
+        println!("  no program enrollments");
+    }
+    println!(
+        "  {:<24} {:>8} {:>9} {:>17} {:>8} {:>15}",
+        "program", "cohorts", "enrolled", "with attendance", "median", "range"
+    );
+    for a in &published.attendance {
+        let range = match (a.rates.first(), a.rates.last()) {
+            (Some(lo), Some(hi)) => format!("{} - {}", pct(Some(*lo)), pct(Some(*hi))),
+            _ => "-".to_string(),
+        };
+        println!(
+            "  {:<24} {:>8} {:>9} {:>17} {:>8} {:>15}",
+            a.program,
+            a.cohorts,
+            a.enrolled,
+            a.rates.len(),
+            pct(a.median()),
+            range
         );
     }
     println!(

@@ -9,7 +9,9 @@ final as (
         program,
         cohort_id,
         start_day,
-        end_day
+        end_day,
+        sessions_offered,
+        sessions_attended
     from source
 )
 

@@ -1,4 +1,4 @@
--- view: Program cohorts: enrollment, completion, pre/post change in STS, burnout and resilience (paired t), and 12-month retention against a comparison group.
+-- view: Program cohorts: enrollment, completion, attendance, pre/post change in STS, burnout and resilience (paired t), and 12-month retention against a comparison group.
 with outcomes as (
     select * from warehouse.program_outcomes
 ),
@@ -19,7 +19,8 @@ final as (
         p_value,
         effect_size_dz,
         retained_12m,
-        comparison_retained_12m
+        comparison_retained_12m,
+        attendance_rate
     from outcomes
 )
 

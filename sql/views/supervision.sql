@@ -1,4 +1,4 @@
--- view: Monthly supervision compliance (policy minutes and one-to-one minutes) per office and tenure band.
+-- view: Monthly supervision compliance (policy minutes and one-to-one minutes) and the share of those minutes that were retention-focused, per office and tenure band; null where the supervision extract does not cover the month.
 with indicators as (
     select * from warehouse.office_indicators
     where period_type = 'month'
@@ -12,6 +12,7 @@ final as (
         supervision_eligible_months,
         supervision_compliance,
         supervision_hours_mean,
+        retention_focus_share,
         caseload_mean,
         caseload_over_standard_share
     from indicators

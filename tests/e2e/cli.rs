@@ -297,4 +297,53 @@ fn demo_prints_counts_reasons_offices_and_the_five_worst() {
         .collect();
     assert!(rates.windows(2).all(|w| w[0] >= w[1]), "{rates:?}");
     assert!(d.join("warehouse/current/office_indicators").is_dir());
+
+    // The state's retention-focused share is the published trailing ALL x ALL value.
+    let wh = d.join("warehouse");
+    let (names, rows) = crate::util::read_table(&wh, "office_indicators");
+    let col = |name: &str| names.iter().position(|n| n == name).unwrap();
+    let state = rows
+        .iter()
+        .find(|r| {
+            r[col("period_type")] == "trailing_12m"
+                && r[col("office_id")] == "ALL"
+                && r[col("tenure_band")] == "ALL"
+        })
+        .unwrap();
+    let share: f64 = state[col("retention_focus_share")].parse().unwrap();
+    let line = out
+        .lines()
+        .find(|l| l.contains("retention-focused"))
+        .unwrap_or_else(|| panic!("no retention-focused line: {out}"));
+    assert!(
+        line.contains(&format!(
+            "{:.1}% of their minutes were retention-focused",
+            100.0 * share
+        )),
+        "{line} vs {share}"
+    );
+    // One attendance row per program of program_outcomes, with its cohort count.
+    let (names, rows) = crate::util::read_table(&wh, "program_outcomes");
+    let col = |name: &str| names.iter().position(|n| n == name).unwrap();
+    let mut cohorts =
+        std::collections::BTreeMap::<String, std::collections::BTreeSet<String>>::new();
+    for r in &rows {
+        cohorts
+            .entry(r[col("program")].clone())
+            .or_default()
+            .insert(r[col("cohort_id")].clone());
+    }
+    assert!(!cohorts.is_empty());
+    let table = out.split("Program attendance").nth(1).unwrap();
+    for (program, ids) in &cohorts {
+        let row = table
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(program.as_str()))
+            .unwrap_or_else(|| panic!("no attendance row for {program}: {table}"));
+        assert_eq!(
+            row.split_whitespace().nth(1),
+            Some(ids.len().to_string().as_str()),
+            "{row}"
+        );
+    }
 }

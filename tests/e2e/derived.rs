@@ -10,7 +10,7 @@
 //! Pseudonyms use the key "test-key" (HMAC-SHA256, first 16 hex digits, computed
 //! independently with Python's hmac): W1 = ef7f416ddf8af4f1, W2 = cc0347478c54c2cd.
 
-use crate::util::{run, table_lines, write_inbox};
+use crate::util::{read_table, run, table_lines, write_inbox};
 
 const W1: &str = "ef7f416ddf8af4f1";
 const W2: &str = "cc0347478c54c2cd";
@@ -109,7 +109,8 @@ fn inbox(dir: &std::path::Path) {
                  S1,W1,W2,2024-01-10,60,INDIVIDUAL,CASE\n\
                  S2,W1,,2024-01-20,90,GROUP,\n\
                  S2,W2,,2024-01-20,90,GROUP,\n\
-                 S3,W1,W2,2024-03-10,120,individual,RETENTION\n",
+                 S3,W1,W2,2024-03-10,120,individual,RETENTION\n\
+                 S4,W2,,2024-02-05,45,INDIVIDUAL,RETENTION\n",
             ),
             ("survey_responses.csv", &survey()),
             (
@@ -189,7 +190,8 @@ fn worker_months_by_hand() {
         // January: snapshot 9; group session 90 minutes, none individual; STSS 34; BRS
         // from R9 (5.0), the larger response_id of the two on 2024-01-31.
         w2("2024-01-01", "06-12m", 31, "9.0|90|0|34.0|∅|5.0|false"),
-        w2("2024-02-01", "06-12m", 29, "∅|0|0|34.0|∅|5.0|false"),
+        // February: one individual session of 45 minutes (RETENTION).
+        w2("2024-02-01", "06-12m", 29, "∅|45|45|34.0|∅|5.0|false"),
         // R6 (2024-03-20) has no sts_total, so March keeps R2's 34.
         w2("2024-03-01", "06-12m", 31, "∅|0|0|34.0|∅|5.0|false"),
         // W1 December in A: 10th..31st = 22 days.
@@ -206,6 +208,79 @@ fn worker_months_by_hand() {
         format!("{W1}|2024-03-01|A|INVESTIGATOR|00-06m|1.0|27|false|∅|∅|120|120|∅|30.0|∅|true"),
     ];
     assert_eq!(table_lines(&wh, "worker_months"), expected);
+}
+
+/// Section 5's supervision columns of the `ALL` x `ALL` cell and section 7's attendance.
+/// The earliest session is S1 on 2024-01-10, so months count from January 2024 on: W2's
+/// months from June to December 2023, employed every day, read as no data (null), not as
+/// unsupervised months. Eligible: W1's January (150 minutes: 60 individual CASE, 90
+/// group with no focus, so 0 RETENTION) and February (employed through the 29th, 0
+/// minutes; March starts with the rehire on the 5th, so S3's 120 RETENTION minutes count
+/// nowhere); W2's January (90, no focus), February (45 RETENTION) and March (0).
+#[test]
+fn practice_measures_by_hand() {
+    let (_dir, wh) = published();
+    let (names, rows) = read_table(&wh, "office_indicators");
+    let col = |name: &str| names.iter().position(|n| n == name).unwrap();
+    let cells: Vec<String> = rows
+        .iter()
+        .filter(|r| r[col("office_id")] == "ALL" && r[col("tenure_band")] == "ALL")
+        .filter(|r| {
+            r[col("period_type")] == "trailing_12m"
+                || r[col("period_start")].as_str() >= "2023-12-01"
+        })
+        .map(|r| {
+            [
+                "period_type",
+                "period_start",
+                "supervision_eligible_months",
+                "supervision_compliance",
+                "supervision_hours_mean",
+                "retention_focus_share",
+            ]
+            .map(|c| r[col(c)].clone())
+            .join("|")
+        })
+        .collect();
+    // Hours: January (150 + 90) / 2 / 60 = 2; February 45 / 2 / 60 = 0.375; March 0.
+    // Focus: January 0 / 240; February 45 / 45; March no minutes: null. The trailing 12
+    // months: 5 months, 285 / 5 / 60 = 0.95 hours, 45 / 285 = 0.15789473684210525.
+    assert_eq!(
+        cells,
+        [
+            "month|2023-12-01|0|∅|∅|∅",
+            "month|2024-01-01|2|0.0|2.0|0.0",
+            "month|2024-02-01|2|0.0|0.375|1.0",
+            "month|2024-03-01|1|0.0|0.0|∅",
+            "trailing_12m|2023-04-01|5|0.0|0.95|0.15789473684210525",
+        ]
+    );
+    // Each cohort has one enrollment, below min_group_size 5: attendance is null even for
+    // RA1, whose 10 of 12 sessions could be computed; SG1's sessions_offered is missing.
+    let (names, rows) = read_table(&wh, "program_outcomes");
+    let col = |name: &str| names.iter().position(|n| n == name).unwrap();
+    let rates: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{}|{}|{}",
+                r[col("cohort_id")],
+                r[col("measure")],
+                r[col("attendance_rate")]
+            )
+        })
+        .collect();
+    assert_eq!(
+        rates,
+        [
+            "RA1|brs_mean|∅",
+            "RA1|proqol_bo|∅",
+            "RA1|sts_total|∅",
+            "SG1|brs_mean|∅",
+            "SG1|proqol_bo|∅",
+            "SG1|sts_total|∅",
+        ]
+    );
 }
 
 #[test]
@@ -242,7 +317,7 @@ fn quarantine_counts_and_offices_by_hand() {
             "offices|2|2|0",
             "job_history|6|5|1",
             "caseload_snapshots|6|5|1",
-            "supervision_sessions|4|4|0",
+            "supervision_sessions|5|5|0",
             "survey_responses|78|78|0",
             "program_enrollments|2|2|0",
         ]

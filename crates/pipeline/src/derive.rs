@@ -14,7 +14,7 @@ use arrow::datatypes::{DataType, Field, Schema};
 use hmac::{Hmac, Mac};
 use retention_contract::rows::{EnrollmentRow, SessionRow, SnapshotRow, SurveyRow};
 use retention_contract::scoring::{self, SCALES, idx};
-use retention_contract::{Day, Instrument, Role, SessionFormat, TenureBand, TermReason};
+use retention_contract::{Day, Focus, Instrument, Role, SessionFormat, TenureBand, TermReason};
 use retention_ingest::{OfficeSet, Outcome, Roster};
 use sha2::Sha256;
 use std::sync::Arc;
@@ -88,6 +88,11 @@ impl<T: Copy> ByWorker<T> {
             let (a, b) = (self.offsets[w], self.offsets[w + 1]);
             self.items[a..b].sort_by_key(&key);
         }
+    }
+
+    /// Every worker's items, worker after worker.
+    pub fn all(&self) -> &[T] {
+        &self.items
     }
 
     /// Items of worker `w`.
@@ -311,12 +316,25 @@ pub fn survey_scores(
     (batch(fields, columns), by_worker)
 }
 
+/// One accepted supervision session of a worker: what the monthly supervision sums need.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Session {
+    /// session_date
+    pub day: Day,
+    /// minutes
+    pub minutes: u16,
+    /// format is INDIVIDUAL
+    pub individual: bool,
+    /// focus is RETENTION (a missing focus is not)
+    pub retention: bool,
+}
+
 /// Accepted rows of the worker-linked sources, grouped by worker.
 pub struct WorkerFacts {
     /// (snapshot_date, active_cases), by date
     pub snapshots: ByWorker<(Day, u16)>,
-    /// (session_date, minutes, individual), by date
-    pub sessions: ByWorker<(Day, u16, bool)>,
+    /// supervision sessions, by date
+    pub sessions: ByWorker<Session>,
     /// (start_date, end_date)
     pub enrollments: ByWorker<(Day, Option<Day>)>,
 }
@@ -336,18 +354,23 @@ impl WorkerFacts {
     }
 
     /// Each worker's accepted sessions, sorted by date (absent source: none).
-    pub fn sessions(workers: usize, o: Option<&Outcome<SessionRow>>) -> ByWorker<(Day, u16, bool)> {
+    pub fn sessions(workers: usize, o: Option<&Outcome<SessionRow>>) -> ByWorker<Session> {
         let mut by_worker = ByWorker::new(workers, || {
             o.into_iter().flat_map(|o| {
                 o.accepted.iter().map(move |r| {
                     (
                         o.worker(r.worker),
-                        (r.date, r.minutes, r.format == SessionFormat::Individual),
+                        Session {
+                            day: r.date,
+                            minutes: r.minutes,
+                            individual: r.format == SessionFormat::Individual,
+                            retention: r.focus == Some(Focus::Retention),
+                        },
                     )
                 })
             })
         });
-        by_worker.sort_each_by_key(|s| s.0);
+        by_worker.sort_each_by_key(|s| s.day);
         by_worker
     }
 
@@ -401,6 +424,22 @@ pub struct MonthInputs<'a> {
     pub as_of: Day,
 }
 
+/// A column of the derived `worker_months` batches that the SQL stage reads but the
+/// published table does not hold (CONTRACT.md section 4 lists its columns): the minutes
+/// of the month's sessions whose focus is RETENTION, on the row that carries
+/// `supervision_minutes` (null on the worker's other rows of the month), for section 5's
+/// `retention_focus_share`.
+pub const RETENTION_MINUTES: &str = "retention_minutes";
+
+/// The published columns of a derived `worker_months` batch: all but [`RETENTION_MINUTES`].
+pub fn published_months(batch: &RecordBatch) -> RecordBatch {
+    let schema = batch.schema();
+    let kept: Vec<usize> = (0..batch.num_columns())
+        .filter(|&i| schema.field(i).name() != RETENTION_MINUTES)
+        .collect();
+    batch.project(&kept).expect("the kept columns exist")
+}
+
 /// `worker_months`: one row per worker, calendar month of the history window and office
 /// in which the worker was employed at least one day of the month up to as-of, in worker
 /// key order. Built in two batches, the first and second half of the workers, on two
@@ -442,6 +481,7 @@ fn worker_months_of(inputs: &MonthInputs<'_>, workers: &[u32]) -> RecordBatch {
     let mut caseload_col = Float64Builder::new();
     let mut minutes_col = Int64Builder::new();
     let mut individual_col = Int64Builder::new();
+    let mut retention_col = Int64Builder::new();
     let mut survey_cols: [Float64Builder; 3] = std::array::from_fn(|_| Float64Builder::new());
     let mut program_col = BooleanBuilder::new();
 
@@ -540,7 +580,7 @@ fn worker_months_of(inputs: &MonthInputs<'_>, workers: &[u32]) -> RecordBatch {
         }
 
         let sessions = facts.sessions.of(w);
-        let mut next_session = sessions.partition_point(|s| s.0 < window_start);
+        let mut next_session = sessions.partition_point(|s| s.day < window_start);
         let enrollments = facts.enrollments.of(w);
         let responses = surveys.of(w);
         let mut next_response = 0usize;
@@ -554,13 +594,16 @@ fn worker_months_of(inputs: &MonthInputs<'_>, workers: &[u32]) -> RecordBatch {
             }
             let month_start = Day::from_month_index(month);
             let month_end = month_start.month_end();
-            let (mut minutes, mut individual) = (0i64, 0i64);
-            while next_session < sessions.len() && sessions[next_session].0 <= month_end {
-                let (day, m, ind) = sessions[next_session];
-                if day >= month_start {
-                    minutes += i64::from(m);
-                    if ind {
-                        individual += i64::from(m);
+            let (mut minutes, mut individual, mut retention) = (0i64, 0i64, 0i64);
+            while next_session < sessions.len() && sessions[next_session].day <= month_end {
+                let s = sessions[next_session];
+                if s.day >= month_start {
+                    minutes += i64::from(s.minutes);
+                    if s.individual {
+                        individual += i64::from(s.minutes);
+                    }
+                    if s.retention {
+                        retention += i64::from(s.minutes);
                     }
                 }
                 next_session += 1;
@@ -599,6 +642,7 @@ fn worker_months_of(inputs: &MonthInputs<'_>, workers: &[u32]) -> RecordBatch {
                 let here = i + k == supervised;
                 minutes_col.append_option(here.then_some(minutes));
                 individual_col.append_option(here.then_some(individual));
+                retention_col.append_option(here.then_some(retention));
                 for (builder, v) in survey_cols.iter_mut().zip(latest) {
                     builder.append_option(v);
                 }
@@ -626,6 +670,7 @@ fn worker_months_of(inputs: &MonthInputs<'_>, workers: &[u32]) -> RecordBatch {
             Field::new("proqol_bo", DataType::Float64, true),
             Field::new("brs_mean", DataType::Float64, true),
             Field::new("in_program", DataType::Boolean, false),
+            Field::new(RETENTION_MINUTES, DataType::Int64, true),
         ],
         vec![
             Arc::new(key.finish()),
@@ -644,6 +689,7 @@ fn worker_months_of(inputs: &MonthInputs<'_>, workers: &[u32]) -> RecordBatch {
             Arc::new(bo.finish()),
             Arc::new(brs.finish()),
             Arc::new(program_col.finish()),
+            Arc::new(retention_col.finish()),
         ],
     )
 }

@@ -1,7 +1,8 @@
 //! The headline numbers `retention demo` prints, read from the trailing-12-month rows of
 //! `office_indicators` (so the turnover formula lives only in the SQL mart): per office,
 //! headcount on as-of, separations and turnover, and the tenure band with the highest
-//! turnover.
+//! turnover; the state's supervision practice (compliance and retention-focused share);
+//! and, from `program_outcomes`, the attendance of each program's cohorts.
 
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{Float64Type, Int64Type};
@@ -20,6 +21,126 @@ pub struct OfficeHeadline {
     pub turnover_rate: Option<f64>,
     /// The band with the highest turnover, and that turnover.
     pub worst_band: Option<(String, f64)>,
+}
+
+/// The state's supervision practice over the trailing 12 months: the `ALL` x `ALL` cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatePractice {
+    /// Supervision-eligible worker-months (months the supervision extract covers).
+    pub eligible_months: i64,
+    /// Share of eligible months meeting the policy minimum.
+    pub supervision_compliance: Option<f64>,
+    /// Share of the eligible months' supervision minutes whose focus was RETENTION.
+    pub retention_focus_share: Option<f64>,
+}
+
+/// The trailing-12-month `ALL` x `ALL` supervision columns of `office_indicators`.
+pub fn state_practice(indicators: &RecordBatch) -> Option<StatePractice> {
+    let text = |name: &str| {
+        indicators
+            .column_by_name(name)?
+            .as_string_opt::<i32>()
+            .cloned()
+    };
+    let (kind, office, band) = (
+        text("period_type")?,
+        text("office_id")?,
+        text("tenure_band")?,
+    );
+    let months = indicators
+        .column_by_name("supervision_eligible_months")?
+        .as_primitive_opt::<Int64Type>()?
+        .clone();
+    let share = |name: &str, row: usize| {
+        let c = indicators
+            .column_by_name(name)?
+            .as_primitive_opt::<Float64Type>()?;
+        c.is_valid(row).then(|| c.value(row))
+    };
+    (0..indicators.num_rows())
+        .find(|&r| {
+            kind.value(r) == "trailing_12m" && office.value(r) == "ALL" && band.value(r) == "ALL"
+        })
+        .map(|r| StatePractice {
+            eligible_months: months.value(r),
+            supervision_compliance: share("supervision_compliance", r),
+            retention_focus_share: share("retention_focus_share", r),
+        })
+}
+
+/// The attendance of one program's cohorts, from the published `program_outcomes`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgramAttendance {
+    /// program
+    pub program: String,
+    /// Cohorts with an accepted enrollment.
+    pub cohorts: usize,
+    /// Accepted enrollments over all its cohorts.
+    pub enrolled: i64,
+    /// The published attendance_rate of each cohort that has one (the others have fewer
+    /// than min_group_size enrollments with both session counts), in ascending order.
+    pub rates: Vec<f64>,
+}
+
+impl ProgramAttendance {
+    /// The median of the cohorts' published rates (the mean of the middle two for an even
+    /// count), or `None` when no cohort has one.
+    pub fn median(&self) -> Option<f64> {
+        let n = self.rates.len();
+        match n {
+            0 => None,
+            _ if n % 2 == 1 => Some(self.rates[n / 2]),
+            _ => Some((self.rates[n / 2 - 1] + self.rates[n / 2]) / 2.0),
+        }
+    }
+}
+
+/// Per program in program order: its cohorts, enrollments and cohort attendance rates.
+/// A cohort's three rows (one per measure) carry the same counts and rate; the first is
+/// read.
+pub fn program_attendance(outcomes: &RecordBatch) -> Vec<ProgramAttendance> {
+    let col = |name: &str| {
+        outcomes
+            .column_by_name(name)
+            .unwrap_or_else(|| panic!("program_outcomes has {name}"))
+            .clone()
+    };
+    let (program, cohort, enrolled, rate) = (
+        col("program"),
+        col("cohort_id"),
+        col("enrolled"),
+        col("attendance_rate"),
+    );
+    let (program, cohort) = (program.as_string::<i32>(), cohort.as_string::<i32>());
+    let (enrolled, rate) = (
+        enrolled.as_primitive::<Int64Type>(),
+        rate.as_primitive::<Float64Type>(),
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out: std::collections::BTreeMap<String, ProgramAttendance> = Default::default();
+    for row in 0..outcomes.num_rows() {
+        if !seen.insert((program.value(row), cohort.value(row))) {
+            continue;
+        }
+        let p = out
+            .entry(program.value(row).to_string())
+            .or_insert_with(|| ProgramAttendance {
+                program: program.value(row).to_string(),
+                cohorts: 0,
+                enrolled: 0,
+                rates: Vec::new(),
+            });
+        p.cohorts += 1;
+        p.enrolled += enrolled.value(row);
+        if rate.is_valid(row) {
+            p.rates.push(rate.value(row));
+        }
+    }
+    let mut out: Vec<ProgramAttendance> = out.into_values().collect();
+    for p in &mut out {
+        p.rates.sort_by(f64::total_cmp);
+    }
+    out
 }
 
 /// First day of the trailing-12-month period ending on `as_of`: as-of minus 12 calendar
@@ -104,6 +225,106 @@ pub fn highest_turnover(headlines: &[OfficeHeadline], n: usize) -> Vec<OfficeHea
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arrow::array::{ArrayRef, Float64Array, Int64Array, StringArray};
+    use std::sync::Arc;
+
+    fn batch(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
+        RecordBatch::try_from_iter(columns).unwrap()
+    }
+
+    #[test]
+    fn state_practice_reads_the_trailing_all_cell() {
+        let text = |v: &[&str]| Arc::new(StringArray::from(v.to_vec())) as ArrayRef;
+        let b = batch(vec![
+            (
+                "period_type",
+                text(&["month", "trailing_12m", "trailing_12m"]),
+            ),
+            ("office_id", text(&["ALL", "A", "ALL"])),
+            ("tenure_band", text(&["ALL", "ALL", "ALL"])),
+            (
+                "supervision_eligible_months",
+                Arc::new(Int64Array::from(vec![1, 2, 40])),
+            ),
+            (
+                "supervision_compliance",
+                Arc::new(Float64Array::from(vec![Some(1.0), Some(0.5), Some(0.25)])),
+            ),
+            (
+                "retention_focus_share",
+                Arc::new(Float64Array::from(vec![Some(1.0), Some(0.5), None])),
+            ),
+        ]);
+        assert_eq!(
+            state_practice(&b),
+            Some(StatePractice {
+                eligible_months: 40,
+                supervision_compliance: Some(0.25),
+                retention_focus_share: None,
+            })
+        );
+    }
+
+    #[test]
+    fn program_attendance_reads_each_cohort_once() {
+        let text = |v: &[&str]| Arc::new(StringArray::from(v.to_vec())) as ArrayRef;
+        // Cohort rows come three to a cohort (one per measure) with the same values.
+        let b = batch(vec![
+            (
+                "program",
+                text(&["RA", "RA", "RA", "RA", "RA", "RA", "SG", "SG", "SG"]),
+            ),
+            (
+                "cohort_id",
+                text(&["1", "1", "1", "2", "2", "2", "9", "9", "9"]),
+            ),
+            (
+                "enrolled",
+                Arc::new(Int64Array::from(vec![8, 8, 8, 3, 3, 3, 6, 6, 6])),
+            ),
+            (
+                "attendance_rate",
+                Arc::new(Float64Array::from(vec![
+                    Some(0.75),
+                    Some(0.75),
+                    Some(0.75),
+                    None,
+                    None,
+                    None,
+                    Some(0.5),
+                    Some(0.5),
+                    Some(0.5),
+                ])),
+            ),
+        ]);
+        let got = program_attendance(&b);
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            (got[0].program.as_str(), got[0].cohorts, got[0].enrolled),
+            ("RA", 2, 11)
+        );
+        assert_eq!(got[0].rates, [0.75]);
+        assert_eq!(got[0].median(), Some(0.75));
+        assert_eq!(
+            (got[1].cohorts, got[1].enrolled, got[1].median()),
+            (1, 6, Some(0.5))
+        );
+        let even = ProgramAttendance {
+            program: "X".into(),
+            cohorts: 4,
+            enrolled: 40,
+            rates: vec![0.2, 0.4, 0.6, 0.9],
+        };
+        assert_eq!(even.median(), Some(0.5));
+        assert_eq!(
+            ProgramAttendance {
+                rates: vec![],
+                ..even
+            }
+            .median(),
+            None
+        );
+    }
 
     #[test]
     fn trailing_period_clamps_to_month_end() {

@@ -112,6 +112,7 @@ pub fn program_outcomes(
         "effect_size_dz",
         "retained_12m",
         "comparison_retained_12m",
+        "attendance_rate",
     ];
     let columns: Vec<ArrayRef> = vec![
         column("program"),
@@ -129,6 +130,7 @@ pub fn program_outcomes(
         dz,
         column("retained_12m"),
         column("comparison_retained_12m"),
+        column("attendance_rate"),
     ];
     let fields: Vec<Field> = names
         .iter()
@@ -167,6 +169,7 @@ mod tests {
             ("post_mean", f(Some(22.5))),
             ("retained_12m", f(None)),
             ("comparison_retained_12m", f(None)),
+            ("attendance_rate", f(Some(0.75))),
         ])
         .unwrap()
     }

@@ -297,7 +297,7 @@ struct Then<'a, S> {
 struct Early<S> {
     survey: Option<S>,
     snapshots: Option<ByWorker<(Day, u16)>>,
-    sessions: Option<ByWorker<(Day, u16, bool)>>,
+    sessions: Option<ByWorker<crate::derive::Session>>,
 }
 
 /// [`check`], also deriving what `then` asks for from each source as soon as it is read.
@@ -569,6 +569,10 @@ pub struct Published {
     pub by_reason: BTreeMap<(Source, Reason), u64>,
     /// Headcount and trailing-12-month turnover per office.
     pub headlines: Vec<crate::headline::OfficeHeadline>,
+    /// The state's trailing-12-month supervision practice.
+    pub practice: Option<crate::headline::StatePractice>,
+    /// The attendance of each program's cohorts.
+    pub attendance: Vec<crate::headline::ProgramAttendance>,
 }
 
 /// Runs the pipeline and publishes into `warehouse`.
@@ -629,6 +633,8 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
             .unwrap_or_else(|| WorkerFacts::sessions(workers, None)),
         enrollments: WorkerFacts::enrollments(workers, checked.enrollments.as_ref()),
     };
+    // Supervision indicators count only months the extract covers (CONTRACT.md section 5).
+    let first_session = facts.sessions.all().iter().map(|s| s.day).min();
     let months = worker_months(&MonthInputs {
         roster: &checked.roster,
         names,
@@ -686,6 +692,7 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
                                 "days_employed",
                                 "supervision_minutes",
                                 "individual_minutes",
+                                crate::derive::RETENTION_MINUTES,
                             ],
                         )
                     })
@@ -738,7 +745,11 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
             ),
             SqlInput::new(
                 "src_settings",
-                vec![crate::sql_inputs::settings(&request.config.settings, as_of)],
+                vec![crate::sql_inputs::settings(
+                    &request.config.settings,
+                    as_of,
+                    first_session,
+                )],
             ),
             SqlInput::new(
                 "src_program_enrollments",
@@ -755,7 +766,11 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
     // longer (about 100 MB at the benchmark's peak of 1.6 GB).
     let months_writer = {
         let (folder, months) = (folder.clone(), months.clone());
-        std::thread::spawn(move || folder.write_batches("worker_months", &months))
+        std::thread::spawn(move || {
+            let published: Vec<RecordBatch> =
+                months.iter().map(crate::derive::published_months).collect();
+            folder.write_batches("worker_months", &published)
+        })
     };
     let (others_written, inputs) = std::thread::scope(|scope| {
         let inputs = scope.spawn(build_inputs);
@@ -824,6 +839,7 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
     let indicators = crate::suppression::apply(
         &unsuppressed,
         i64::from(request.config.settings.min_group_size),
+        &crate::suppression::SURVEY,
     )
     .map_err(|e| {
         PipelineError::Sql(crate::sql::SqlError {
@@ -887,6 +903,8 @@ pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published,
             .collect(),
         by_reason: checked.by_reason(),
         headlines: crate::headline::office_headlines(&indicators),
+        practice: crate::headline::state_practice(&indicators),
+        attendance: crate::headline::program_attendance(&programs),
         counts: checked.counts,
     })
 }

@@ -268,21 +268,25 @@ pub fn caseload_sides(
     )
 }
 
-/// `src_settings`: the pipeline settings the SQL needs and the as-of day, one row.
-pub fn settings(settings: &Settings, as_of: Day) -> RecordBatch {
-    let int = |v: i64| Arc::new(arrow::array::Int64Array::from(vec![v])) as ArrayRef;
+/// `src_settings`: the pipeline settings the SQL needs, the as-of day, and the first day
+/// of the month of the earliest accepted supervision session (null when there is none:
+/// then no month is supervision-eligible, CONTRACT.md section 5), one row.
+pub fn settings(settings: &Settings, as_of: Day, first_session: Option<Day>) -> RecordBatch {
+    let int = |v: Option<i64>| Arc::new(arrow::array::Int64Array::from(vec![v])) as ArrayRef;
     batch(
         vec![
             Field::new("min_group_size", DataType::Int64, false),
             Field::new("supervision_minutes", DataType::Int64, false),
             Field::new("supervision_individual_minutes", DataType::Int64, false),
             Field::new("as_of_day", DataType::Int64, false),
+            Field::new("supervision_first_month_day", DataType::Int64, true),
         ],
         vec![
-            int(i64::from(settings.min_group_size)),
-            int(i64::from(settings.supervision_minutes)),
-            int(i64::from(settings.supervision_individual_minutes)),
-            int(i64::from(as_of.0)),
+            int(Some(i64::from(settings.min_group_size))),
+            int(Some(i64::from(settings.supervision_minutes))),
+            int(Some(i64::from(settings.supervision_individual_minutes))),
+            int(Some(i64::from(as_of.0))),
+            int(first_session.map(|d| i64::from(d.month_start().0))),
         ],
     )
 }
@@ -295,6 +299,7 @@ pub fn program_enrollments(
     let mut key = StringBuilder::new();
     let (mut program, mut cohort) = (StringBuilder::new(), StringBuilder::new());
     let (mut start, mut end) = (Int32Builder::new(), Int32Builder::new());
+    let (mut offered, mut attended) = (Int64Builder::new(), Int64Builder::new());
     if let Some(o) = enrollments {
         for row in &o.accepted {
             key.append_value(&names.keys[o.worker(row.worker) as usize]);
@@ -302,6 +307,8 @@ pub fn program_enrollments(
             cohort.append_value(o.ids.resolve(row.cohort));
             start.append_value(row.start.0);
             end.append_option(row.end.map(|d| d.0));
+            offered.append_option(row.offered.map(i64::from));
+            attended.append_option(row.attended.map(i64::from));
         }
     }
     batch(
@@ -311,6 +318,8 @@ pub fn program_enrollments(
             Field::new("cohort_id", DataType::Utf8, false),
             Field::new("start_day", DataType::Int32, false),
             Field::new("end_day", DataType::Int32, true),
+            Field::new("sessions_offered", DataType::Int64, true),
+            Field::new("sessions_attended", DataType::Int64, true),
         ],
         vec![
             Arc::new(key.finish()),
@@ -318,6 +327,8 @@ pub fn program_enrollments(
             Arc::new(cohort.finish()),
             Arc::new(start.finish()),
             Arc::new(end.finish()),
+            Arc::new(offered.finish()),
+            Arc::new(attended.finish()),
         ],
     )
 }
