@@ -38,10 +38,12 @@ impl AsyncDB for Models {
             .trim_end_matches(';')
             .eq_ignore_ascii_case("call load_models()")
         {
-            // Every model as a view (marts too), over the inputs the file created.
+            // Every model as a view (marts too), over the inputs the file created. A view
+            // holds the tables it read when created, so a file that replaces an input
+            // calls this again, which replaces every view.
             for m in MODELS {
                 self.ctx
-                    .sql(&format!("create view {} as {}", m.name, m.sql))
+                    .sql(&format!("create or replace view {} as {}", m.name, m.sql))
                     .await?
                     .collect()
                     .await?;

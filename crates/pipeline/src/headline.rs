@@ -4,7 +4,7 @@
 //! turnover; the state's supervision practice (compliance and retention-focused share);
 //! and, from `program_outcomes`, the attendance of each program's cohorts.
 
-use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::{Float64Type, Int64Type};
 use retention_contract::Day;
 
@@ -34,37 +34,38 @@ pub struct StatePractice {
     pub retention_focus_share: Option<f64>,
 }
 
+/// A column of a published table by name; the tables' columns are fixed by the contract,
+/// so a missing one is a bug.
+fn column<'a>(batch: &'a RecordBatch, table: &str, name: &str) -> &'a ArrayRef {
+    batch
+        .column_by_name(name)
+        .unwrap_or_else(|| panic!("{table} has {name}"))
+}
+
+/// A nullable Float64 value.
+fn float(array: &ArrayRef, row: usize) -> Option<f64> {
+    let a = array.as_primitive::<Float64Type>();
+    a.is_valid(row).then(|| a.value(row))
+}
+
 /// The trailing-12-month `ALL` x `ALL` supervision columns of `office_indicators`.
 pub fn state_practice(indicators: &RecordBatch) -> Option<StatePractice> {
-    let text = |name: &str| {
-        indicators
-            .column_by_name(name)?
-            .as_string_opt::<i32>()
-            .cloned()
-    };
+    let col = |name: &str| column(indicators, "office_indicators", name);
     let (kind, office, band) = (
-        text("period_type")?,
-        text("office_id")?,
-        text("tenure_band")?,
+        col("period_type").as_string::<i32>(),
+        col("office_id").as_string::<i32>(),
+        col("tenure_band").as_string::<i32>(),
     );
-    let months = indicators
-        .column_by_name("supervision_eligible_months")?
-        .as_primitive_opt::<Int64Type>()?
-        .clone();
-    let share = |name: &str, row: usize| {
-        let c = indicators
-            .column_by_name(name)?
-            .as_primitive_opt::<Float64Type>()?;
-        c.is_valid(row).then(|| c.value(row))
-    };
     (0..indicators.num_rows())
         .find(|&r| {
             kind.value(r) == "trailing_12m" && office.value(r) == "ALL" && band.value(r) == "ALL"
         })
         .map(|r| StatePractice {
-            eligible_months: months.value(r),
-            supervision_compliance: share("supervision_compliance", r),
-            retention_focus_share: share("retention_focus_share", r),
+            eligible_months: col("supervision_eligible_months")
+                .as_primitive::<Int64Type>()
+                .value(r),
+            supervision_compliance: float(col("supervision_compliance"), r),
+            retention_focus_share: float(col("retention_focus_share"), r),
         })
 }
 
@@ -99,22 +100,14 @@ impl ProgramAttendance {
 /// A cohort's three rows (one per measure) carry the same counts and rate; the first is
 /// read.
 pub fn program_attendance(outcomes: &RecordBatch) -> Vec<ProgramAttendance> {
-    let col = |name: &str| {
-        outcomes
-            .column_by_name(name)
-            .unwrap_or_else(|| panic!("program_outcomes has {name}"))
-            .clone()
-    };
-    let (program, cohort, enrolled, rate) = (
-        col("program"),
-        col("cohort_id"),
-        col("enrolled"),
-        col("attendance_rate"),
+    let col = |name: &str| column(outcomes, "program_outcomes", name);
+    let (program, cohort) = (
+        col("program").as_string::<i32>(),
+        col("cohort_id").as_string::<i32>(),
     );
-    let (program, cohort) = (program.as_string::<i32>(), cohort.as_string::<i32>());
     let (enrolled, rate) = (
-        enrolled.as_primitive::<Int64Type>(),
-        rate.as_primitive::<Float64Type>(),
+        col("enrolled").as_primitive::<Int64Type>(),
+        col("attendance_rate"),
     );
     let mut seen = std::collections::BTreeSet::new();
     let mut out: std::collections::BTreeMap<String, ProgramAttendance> = Default::default();
@@ -132,9 +125,7 @@ pub fn program_attendance(outcomes: &RecordBatch) -> Vec<ProgramAttendance> {
             });
         p.cohorts += 1;
         p.enrolled += enrolled.value(row);
-        if rate.is_valid(row) {
-            p.rates.push(rate.value(row));
-        }
+        p.rates.extend(float(rate, row));
     }
     let mut out: Vec<ProgramAttendance> = out.into_values().collect();
     for p in &mut out {
@@ -151,12 +142,7 @@ pub fn trailing_start(as_of: Day) -> Day {
 
 /// Per-office headlines in office order, from the published `office_indicators`.
 pub fn office_headlines(indicators: &RecordBatch) -> Vec<OfficeHeadline> {
-    let col = |name: &str| {
-        indicators
-            .column_by_name(name)
-            .unwrap_or_else(|| panic!("office_indicators has {name}"))
-            .clone()
-    };
+    let col = |name: &str| column(indicators, "office_indicators", name).clone();
     let (kind, office, band) = (col("period_type"), col("office_id"), col("tenure_band"));
     let (kind, office, band) = (
         kind.as_string::<i32>(),

@@ -211,7 +211,8 @@ mod tests {
         assert!((value(&out, "p_value").unwrap() - 0.30717750404154087).abs() < 1e-9);
         assert!((value(&out, "effect_size_dz").unwrap() - -1.3499311277197725).abs() < 1e-12);
         assert_eq!(out.schema().field(8).name(), "mean_change");
-        assert_eq!(out.num_columns(), 15);
+        assert_eq!(out.num_columns(), 16);
+        assert_eq!(out.schema().field(15).name(), "attendance_rate");
     }
 
     #[test]

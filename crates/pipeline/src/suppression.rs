@@ -192,27 +192,34 @@ pub fn differencing_attack(cells: &[PublishedCell]) -> Vec<(usize, f64)> {
             None => None,
         })
         .collect();
-    // Every line of the table: (members, total), whatever the suppression rule's groups.
-    let mut lines: BTreeMap<(bool, &str), (Vec<usize>, Option<usize>)> = BTreeMap::new();
+    /// A row or column of the table: its members and its total, whatever the
+    /// suppression rule's groups.
+    #[derive(Default)]
+    struct Line {
+        members: Vec<usize>,
+        total: Option<usize>,
+    }
+    // Keyed by (is a row, office or band).
+    let mut lines: BTreeMap<(bool, &str), Line> = BTreeMap::new();
     for (i, c) in cells.iter().enumerate() {
         let (office, band) = (c.cell.office.as_str(), c.cell.band.as_str());
         let row = lines.entry((true, office)).or_default();
         if band == ALL {
-            row.1 = Some(i);
+            row.total = Some(i);
         } else {
-            row.0.push(i);
+            row.members.push(i);
         }
         let column = lines.entry((false, band)).or_default();
         if office == ALL {
-            column.1 = Some(i);
+            column.total = Some(i);
         } else {
-            column.0.push(i);
+            column.members.push(i);
         }
     }
     let mut found = Vec::new();
     loop {
         let mut changed = false;
-        for (members, total) in lines.values() {
+        for Line { members, total } in lines.values() {
             let unknown: Vec<usize> = members
                 .iter()
                 .chain(total)
