@@ -40,7 +40,14 @@ impl AsyncDB for Models {
         {
             // Every model as a view (marts too), over the inputs the file created. A view
             // holds the tables it read when created, so a file that replaces an input
-            // calls this again, which replaces every view.
+            // calls this again, which replaces every view. The tenure bands are the
+            // contract's, never a fixture's.
+            if !self.ctx.table_exist("src_tenure_bands")? {
+                self.ctx.register_batch(
+                    "src_tenure_bands",
+                    retention_pipeline::sql_inputs::tenure_bands(),
+                )?;
+            }
             for m in MODELS {
                 self.ctx
                     .sql(&format!("create or replace view {} as {}", m.name, m.sql))

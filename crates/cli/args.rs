@@ -51,7 +51,7 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Run SQL against the published tables and leadership views (a prompt when no SQL is given).
     #[command(
-        after_help = "Examples:\n  retention query --warehouse wh \"select * from office_risk where tenure_band = 'ALL' order by turnover_rate desc limit 5\"\n  retention query --warehouse wh -f report.sql --format csv > report.csv\n  retention query --warehouse wh            (interactive: end statements with ';', \\q quits, \\d lists relations)\n\nViews: data_quality, office_risk, turnover_trend, supervision, wellbeing, retention_curves.\nPublished tables are also in the schema `warehouse` (warehouse.office_indicators, ...)."
+        after_help = query_after_help()
     )]
     Query(QueryArgs),
     /// Generate a demo agency, run the nightly pipeline on it, print the headline numbers.
@@ -79,7 +79,9 @@ pub struct GenerateArgs {
     /// Last day of the history (YYYY-MM-DD); default today.
     #[arg(long, value_parser = parse_date)]
     pub as_of: Option<chrono::NaiveDate>,
-    /// Share of extra bad rows to mix in (0 for a clean inbox).
+    /// Share of extra bad rows to mix in, 0 (a clean inbox) to 0.04. Each source of 100 rows
+    /// or more holds at most 4% bad rows, so the run's default 5% share check passes at any
+    /// size; smaller sources get one bad row of every reason that applies.
     #[arg(long, default_value_t = 0.0)]
     pub faults: f64,
     /// Folder to write the extracts into (created if missing).
@@ -182,4 +184,16 @@ pub struct DemoArgs {
 fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
     chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| format!("{text:?} is not a date; write it as YYYY-MM-DD"))
+}
+
+/// `query --help`'s epilogue; the view list comes from the pipeline's one list of views.
+fn query_after_help() -> String {
+    let views: Vec<&str> = retention_pipeline::sql::VIEWS
+        .iter()
+        .map(|v| v.name)
+        .collect();
+    format!(
+        "Examples:\n  retention query --warehouse wh \"select * from office_risk where tenure_band = 'ALL' order by turnover_rate desc limit 5\"\n  retention query --warehouse wh -f report.sql --format csv > report.csv\n  retention query --warehouse wh            (interactive: end statements with ';', \\q quits, \\d lists relations)\n\nViews: {}.\nPublished tables are also in the schema `warehouse` (warehouse.office_indicators, ...).",
+        views.join(", ")
+    )
 }

@@ -3,7 +3,7 @@
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use retention_contract::Source;
-use retention_pipeline::Progress;
+use retention_pipeline::{Progress, SourceProgress};
 use std::io::IsTerminal;
 use std::sync::Mutex;
 
@@ -35,7 +35,7 @@ impl Bars {
     }
 }
 
-impl Progress for Bars {
+impl SourceProgress for Bars {
     fn source_started(&self, source: Source, bytes: u64) {
         let Some(multi) = &self.multi else { return };
         let bar = multi.add(ProgressBar::new(bytes));
@@ -62,3 +62,5 @@ impl Progress for Bars {
         }
     }
 }
+
+impl Progress for Bars {}

@@ -1,17 +1,11 @@
 -- grain: one row per worker assignment and tenure band: a run of days in one office, role, fte and band
--- Tenure on d is d - spell start; bands: 00-06m < 183, 06-12m < 365, 01-02y < 730, 02-05y < 1826, 05y+.
+-- Tenure on d is d - spell start; the bands' day ranges are stg_tenure_bands.
 with segments as (
     select * from stg_worker_segments
 ),
 
 bands as (
-    select * from (values
-        ('00-06m', 0, 182),
-        ('06-12m', 183, 364),
-        ('01-02y', 365, 729),
-        ('02-05y', 730, 1825),
-        ('05y+', 1826, 10000000)
-    ) as b (tenure_band, tenure_from, tenure_to)
+    select * from stg_tenure_bands
 ),
 
 split as (

@@ -4,9 +4,11 @@
 
 use crate::util::{permissive_pipeline, read_table, run, run_pipeline};
 use proptest::prelude::*;
-use std::collections::BTreeMap;
+use retention_contract::Reason;
+use std::collections::{BTreeMap, BTreeSet};
 
-fn check(seed: u64, workers: u32, years: u32, faults: f64) {
+/// Generates, runs and checks one inbox; returns the reasons of its quarantine.
+fn check(seed: u64, workers: u32, years: u32, faults: f64) -> BTreeSet<String> {
     let dir = tempfile::tempdir().unwrap();
     let inbox = dir.path().join("inbox");
     let wh = dir.path().join("wh");
@@ -79,12 +81,13 @@ fn check(seed: u64, workers: u32, years: u32, faults: f64) {
         got, expected,
         "seed {seed} workers {workers} faults {faults}"
     );
+    got.into_iter().map(|(_, _, reason)| reason).collect()
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 6, failure_persistence: None, ..ProptestConfig::default() })]
     #[test]
-    fn rows_read_equal_accepted_plus_quarantined(seed in 0u64..10_000, workers in 20u32..120, years in 1u32..4, faults in 0.0f64..0.05) {
+    fn rows_read_equal_accepted_plus_quarantined(seed in 0u64..10_000, workers in 20u32..120, years in 1u32..4, faults in 0.0f64..0.04) {
         check(seed, workers, years, faults);
     }
 }
@@ -92,5 +95,12 @@ proptest! {
 #[test]
 fn every_reason_appears_and_is_recovered() {
     // 1% faults over a few hundred workers injects every one of the 15 reasons.
-    check(11, 150, 2, 0.01);
+    let seen = check(11, 150, 2, 0.01);
+    let all: BTreeSet<String> = Reason::ALL.iter().map(|r| r.code().to_string()).collect();
+    assert_eq!(
+        seen,
+        all,
+        "missing: {:?}",
+        all.difference(&seen).collect::<Vec<_>>()
+    );
 }

@@ -319,15 +319,19 @@ fn query_prints_views_in_every_format_and_reports_sql_errors() {
     let (_, rows) = crate::util::read_parquet(&file);
     assert!(rows.len() >= 6);
     // Views are aggregate only: no worker_key column anywhere.
-    for view in [
-        "data_quality",
-        "office_risk",
-        "turnover_trend",
-        "supervision",
-        "wellbeing",
-        "retention_curves",
-        "programs",
-    ] {
+    let (code, help, _) = run(&["query", "--help"]);
+    assert_eq!(code, 0);
+    let views: Vec<&str> = retention_pipeline::sql::VIEWS
+        .iter()
+        .map(|v| v.name)
+        .collect();
+    // clap may wrap the line: compare with runs of white space as one space.
+    let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(&format!("Views: {}.", views.join(", "))),
+        "{help}"
+    );
+    for view in views {
         let (code, out, err) = run(&[
             "query",
             "--warehouse",

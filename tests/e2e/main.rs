@@ -6,4 +6,5 @@ mod conservation;
 mod derived;
 mod indicators;
 mod publish;
+mod snapshots;
 mod util;

@@ -49,6 +49,21 @@ impl Spell {
     pub fn last_day(&self, as_of: Day) -> Day {
         self.end.map_or(as_of, |e| e.min(as_of))
     }
+
+    /// Last day of segment `i` up to `as_of`: the day before the next segment starts, or
+    /// the spell's last day. Before the segment's `from` when it starts after as-of.
+    pub fn segment_last_day(&self, i: usize, as_of: Day) -> Day {
+        let last = self.last_day(as_of);
+        self.segments
+            .get(i + 1)
+            .map_or(last, |next| next.from.add_days(-1))
+            .min(last)
+    }
+
+    /// duration_days of CONTRACT.md section 3: end date (as-of while open) - start + 1.
+    pub fn duration_days(&self, as_of: Day) -> i64 {
+        i64::from(self.end.unwrap_or(as_of).0 - self.start.0 + 1)
+    }
 }
 
 /// The spells of one worker and the rows the replay refused.
@@ -166,6 +181,15 @@ mod tests {
         let s2 = &r.spells[1];
         assert_eq!((s2.start, s2.end, s2.segments[0].fte), (Day(42), None, 0.8));
         assert_eq!(s2.last_day(Day(100)), Day(100));
+        // Segments end the day before the next begins, the last one on the spell's last
+        // day up to as-of; duration counts both ends, to as-of while open.
+        assert_eq!(s1.segments.len(), 2);
+        assert_eq!(s1.segment_last_day(0, Day(100)), Day(29));
+        assert_eq!(s1.segment_last_day(1, Day(100)), Day(40));
+        assert_eq!(s1.segment_last_day(1, Day(35)), Day(35));
+        assert_eq!(s1.segment_last_day(0, Day(20)), Day(20));
+        assert_eq!(s1.duration_days(Day(100)), 31);
+        assert_eq!(s2.duration_days(Day(100)), 59);
     }
 
     #[test]

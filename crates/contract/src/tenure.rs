@@ -15,6 +15,12 @@ pub enum TenureBand {
     Y05Plus,
 }
 
+/// First tenure day of 06-12m, 01-02y, 02-05y and 05y+.
+const FROM_06M: i32 = 183;
+const FROM_01Y: i32 = 365;
+const FROM_02Y: i32 = 730;
+const FROM_05Y: i32 = 1826;
+
 impl TenureBand {
     /// Every band, in order.
     pub const ALL: [TenureBand; 5] = [
@@ -28,11 +34,24 @@ impl TenureBand {
     /// The band for a tenure in days (`d - spell_start`).
     pub fn from_tenure_days(days: i32) -> TenureBand {
         match days {
-            ..183 => TenureBand::M00To06,
-            183..365 => TenureBand::M06To12,
-            365..730 => TenureBand::Y01To02,
-            730..1826 => TenureBand::Y02To05,
+            ..FROM_06M => TenureBand::M00To06,
+            FROM_06M..FROM_01Y => TenureBand::M06To12,
+            FROM_01Y..FROM_02Y => TenureBand::Y01To02,
+            FROM_02Y..FROM_05Y => TenureBand::Y02To05,
             _ => TenureBand::Y05Plus,
+        }
+    }
+
+    /// The band's tenure days, first and last (inclusive); 05y+ has no last day, shown as
+    /// `i32::MAX`. The SQL layers join these ranges (`src_tenure_bands`) rather than
+    /// repeat the edges.
+    pub fn tenure_days(self) -> (i32, i32) {
+        match self {
+            TenureBand::M00To06 => (0, FROM_06M - 1),
+            TenureBand::M06To12 => (FROM_06M, FROM_01Y - 1),
+            TenureBand::Y01To02 => (FROM_01Y, FROM_02Y - 1),
+            TenureBand::Y02To05 => (FROM_02Y, FROM_05Y - 1),
+            TenureBand::Y05Plus => (FROM_05Y, i32::MAX),
         }
     }
 
@@ -72,5 +91,20 @@ mod tests {
             assert_eq!(TenureBand::from_tenure_days(days), band, "{days} days");
         }
         assert_eq!(Y05Plus.label(), "05y+");
+    }
+
+    #[test]
+    fn ranges_agree_with_the_band_of_each_day() {
+        let mut next = 0;
+        for band in TenureBand::ALL {
+            let (first, last) = band.tenure_days();
+            assert_eq!(first, next, "{band:?} starts where the one before ends");
+            for days in [first, last.min(20_000)] {
+                assert_eq!(TenureBand::from_tenure_days(days), band);
+            }
+            next = last.saturating_add(1);
+        }
+        assert_eq!(Y02To05.tenure_days(), (730, 1825));
+        assert_eq!(next, i32::MAX);
     }
 }

@@ -4,11 +4,12 @@
 //!
 //! Order matters: offices first, then job_history (whose replay builds the [`Roster`]),
 //! then the four sources checked against the roster, which are independent of each
-//! other and may be read in parallel.
+//! other and are read in parallel. [`ingest_inbox`] is the one place that order lives.
 #![deny(missing_docs)]
 
 pub mod error;
 pub mod frame;
+pub mod inbox;
 pub mod input;
 mod keys;
 pub mod roster;
@@ -16,6 +17,10 @@ pub mod sources;
 pub mod validate;
 
 pub use error::IngestError;
+pub use inbox::{
+    InboxError, InboxRequest, Ingested, Made, NoProgress, SourceCount, SourceProgress, Staff,
+    WhileReading, ingest_inbox,
+};
 pub use input::{Format, SourceFile, locate};
 pub use roster::{OfficeSet, Roster};
 pub use sources::{ingest_job_history, ingest_offices};

@@ -1,7 +1,9 @@
 //! The pipeline file (`pipelines/nightly.toml`): which stages run, which sources are
 //! optional, every setting CONTRACT.md names, and how many past runs to keep.
 //!
-//! Loading happens in two passes. The first walks the TOML table against [`KEYS`] and
+//! Each section is declared once (the `section!` macro): its struct, defaults and keys.
+//!
+//! Loading happens in two passes. The first walks the TOML table against the sections' keys and
 //! collects *every* problem (unknown key, wrong type, value out of range) so that
 //! `retention validate` can report them all at once; the second deserializes into the
 //! typed [`PipelineConfig`], which cannot fail once the first pass is clean.
@@ -11,8 +13,54 @@ use serde::Deserialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// The stages a pipeline runs, in the only order that makes sense today.
+/// The stages a pipeline runs, in the only order they can run: each takes what the one
+/// before made (`crate::stage`). A pipeline file's `stages` must list exactly these, so a
+/// list the code cannot run is refused by `retention validate` before any run starts.
 pub const STAGES: [&str; 4] = ["ingest", "derive", "sql", "publish"];
+
+/// What a key must hold.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Text,
+    Int { min: i64, max: i64 },
+    Float { min: f64, max: f64 },
+    Stages,
+    SourceList,
+}
+
+/// Declares one section of the pipeline file once: the typed struct (serde, unknown keys
+/// refused, every key optional), its defaults, and the keys with what each must hold.
+macro_rules! section {
+    (
+        $(#[$doc:meta])*
+        $name:ident = $section:literal {
+            $(
+                $(#[$fdoc:meta])*
+                $field:ident : $ty:ty = $default:expr, $kind:expr;
+            )*
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Deserialize)]
+        #[serde(deny_unknown_fields, default)]
+        pub struct $name {
+            $( $(#[$fdoc])* pub $field: $ty, )*
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name { $( $field: $default, )* }
+            }
+        }
+
+        impl $name {
+            /// The section's name in the file.
+            const SECTION: &'static str = $section;
+            /// Every key of the section and what it must hold.
+            const KEYS: &'static [(&'static str, Kind)] = &[$( (stringify!($field), $kind), )*];
+        }
+    };
+}
 
 /// A whole pipeline file.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -32,142 +80,71 @@ pub struct PipelineConfig {
     pub publish: PublishSection,
 }
 
-/// `[pipeline]`
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct PipelineSection {
-    /// Name shown in logs and the manifest.
-    pub name: String,
-    /// Stages in order: ingest (read and validate the inbox), derive (spells, worker
-    /// months, survey scores), sql (the staging, intermediate and mart models of `sql/`,
-    /// then suppression and survival curves), publish (write tables, switch `current`).
-    pub stages: Vec<String>,
-}
-
-impl Default for PipelineSection {
-    fn default() -> Self {
-        PipelineSection {
-            name: "nightly".into(),
-            stages: STAGES.iter().map(|s| s.to_string()).collect(),
-        }
+section! {
+    /// `[pipeline]`
+    PipelineSection = "pipeline" {
+        /// Name shown in logs and the manifest.
+        name: String = "nightly".into(), Kind::Text;
+        /// Stages in order: ingest (read and validate the inbox), derive (spells, worker
+        /// months, survey scores), sql (the staging, intermediate and mart models of `sql/`,
+        /// then suppression and survival curves), publish (write tables, switch `current`).
+        stages: Vec<String> = STAGES.iter().map(|s| s.to_string()).collect(), Kind::Stages;
     }
 }
 
-/// `[sources]`
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SourcesSection {
-    /// Sources that may be missing from the inbox (offices and job_history never may).
-    pub optional: Vec<String>,
-}
-
-/// `[settings]`: every setting CONTRACT.md mentions, with its defaults.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Settings {
-    /// Largest quarantined share of a source of 100 rows or more before the run is
-    /// refused (exit 3). Default 0.05.
-    pub max_quarantine_share: f64,
-    /// Monthly periods in the history window, ending with as-of's month. Default 120.
-    pub history_months: u32,
-    /// Smallest group whose survey results are shown. Default 5.
-    pub min_group_size: u32,
-    /// Supervision minutes a month for compliance. Default 240.
-    pub supervision_minutes: u32,
-    /// INDIVIDUAL supervision minutes a month for compliance. Default 120.
-    pub supervision_individual_minutes: u32,
-    /// Predicted turnover at or above which a cell is `elevated`. Default 0.15.
-    pub risk_tier_elevated: f64,
-    /// Predicted turnover at or above which a cell is `high`. Default 0.30.
-    pub risk_tier_high: f64,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            max_quarantine_share: 0.05,
-            history_months: 120,
-            min_group_size: 5,
-            supervision_minutes: 240,
-            supervision_individual_minutes: 120,
-            risk_tier_elevated: 0.15,
-            risk_tier_high: 0.30,
-        }
+section! {
+    /// `[sources]`
+    SourcesSection = "sources" {
+        /// Sources that may be missing from the inbox (offices and job_history never may).
+        optional: Vec<String> = Vec::new(), Kind::SourceList;
     }
 }
 
-/// `[publish]`
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct PublishSection {
-    /// Completed runs kept under `WAREHOUSE/runs/` (the current one included). Default 7.
-    pub keep_runs: u32,
-}
-
-impl Default for PublishSection {
-    fn default() -> Self {
-        PublishSection { keep_runs: 7 }
+section! {
+    /// `[settings]`: every setting CONTRACT.md mentions, with its defaults.
+    Settings = "settings" {
+        /// Largest quarantined share of a source of 100 rows or more before the run is
+        /// refused (exit 3). Default 0.05.
+        max_quarantine_share: f64 = 0.05, Kind::Float { min: 0.0, max: 1.0 };
+        /// Monthly periods in the history window, ending with as-of's month. Default 120.
+        history_months: u32 = 120, Kind::Int { min: 1, max: 1200 };
+        /// Smallest group whose survey results are shown. Default 5.
+        min_group_size: u32 = 5, Kind::Int { min: 1, max: 1000 };
+        /// Supervision minutes a month for compliance. Default 240.
+        supervision_minutes: u32 = 240, Kind::Int { min: 0, max: 10_000 };
+        /// INDIVIDUAL supervision minutes a month for compliance. Default 120.
+        supervision_individual_minutes: u32 = 120, Kind::Int { min: 0, max: 10_000 };
+        /// Predicted turnover at or above which a cell is `elevated`. Default 0.15. Read
+        /// by the risk columns of CONTRACT.md section 5 (issue #13); no table has them yet.
+        risk_tier_elevated: f64 = 0.15, Kind::Float { min: 0.0, max: 1.0 };
+        /// Predicted turnover at or above which a cell is `high`. Default 0.30 (as above).
+        risk_tier_high: f64 = 0.30, Kind::Float { min: 0.0, max: 1.0 };
     }
 }
 
-/// What a key must hold.
-#[derive(Debug, Clone, Copy)]
-enum Kind {
-    Text,
-    Int { min: i64, max: i64 },
-    Float { min: f64, max: f64 },
-    Stages,
-    SourceList,
+section! {
+    /// `[publish]`
+    PublishSection = "publish" {
+        /// Completed runs kept under `WAREHOUSE/runs/` (the current one included). Default 7.
+        keep_runs: u32 = 7, Kind::Int { min: 1, max: 1000 };
+    }
 }
 
-/// Every key the pipeline file may hold: `(section, key, kind)`.
-const KEYS: &[(&str, &str, Kind)] = &[
-    ("pipeline", "name", Kind::Text),
-    ("pipeline", "stages", Kind::Stages),
-    ("sources", "optional", Kind::SourceList),
-    (
-        "settings",
-        "max_quarantine_share",
-        Kind::Float { min: 0.0, max: 1.0 },
-    ),
-    (
-        "settings",
-        "history_months",
-        Kind::Int { min: 1, max: 1200 },
-    ),
-    (
-        "settings",
-        "min_group_size",
-        Kind::Int { min: 1, max: 1000 },
-    ),
-    (
-        "settings",
-        "supervision_minutes",
-        Kind::Int {
-            min: 0,
-            max: 10_000,
-        },
-    ),
-    (
-        "settings",
-        "supervision_individual_minutes",
-        Kind::Int {
-            min: 0,
-            max: 10_000,
-        },
-    ),
-    (
-        "settings",
-        "risk_tier_elevated",
-        Kind::Float { min: 0.0, max: 1.0 },
-    ),
-    (
-        "settings",
-        "risk_tier_high",
-        Kind::Float { min: 0.0, max: 1.0 },
-    ),
-    ("publish", "keep_runs", Kind::Int { min: 1, max: 1000 }),
+/// Every section of the file and its keys, in the order of the file.
+const SECTIONS: [(&str, &[(&str, Kind)]); 4] = [
+    (PipelineSection::SECTION, PipelineSection::KEYS),
+    (SourcesSection::SECTION, SourcesSection::KEYS),
+    (Settings::SECTION, Settings::KEYS),
+    (PublishSection::SECTION, PublishSection::KEYS),
 ];
+
+/// The keys of `section` (None: no such section).
+fn keys_of(section: &str) -> Option<&'static [(&'static str, Kind)]> {
+    SECTIONS
+        .iter()
+        .find(|(s, _)| *s == section)
+        .map(|(_, keys)| *keys)
+}
 
 /// One problem in a pipeline file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,8 +212,9 @@ impl PipelineConfig {
         })?;
         let mut problems = Vec::new();
         for (section, value) in &table {
+            let keys = keys_of(section);
             let Some(inner) = value.as_table() else {
-                if KEYS.iter().any(|(s, _, _)| s == section) {
+                if keys.is_some() {
                     problems.push(problem(
                         section,
                         value.to_string(),
@@ -247,19 +225,14 @@ impl PipelineConfig {
                 }
                 continue;
             };
-            if !KEYS.iter().any(|(s, _, _)| s == section) {
+            let Some(keys) = keys else {
                 problems.push(problem(section, "[table]".into(), "unknown section; the sections are [pipeline], [sources], [settings] and [publish]".into()));
                 continue;
-            }
+            };
             for (key, value) in inner {
                 let dotted = format!("{section}.{key}");
-                let Some((_, _, kind)) = KEYS.iter().find(|(s, k, _)| s == section && k == key)
-                else {
-                    let known: Vec<&str> = KEYS
-                        .iter()
-                        .filter(|(s, _, _)| s == section)
-                        .map(|(_, k, _)| *k)
-                        .collect();
+                let Some((_, kind)) = keys.iter().find(|(k, _)| k == key) else {
+                    let known: Vec<&str> = keys.iter().map(|(k, _)| *k).collect();
                     problems.push(problem(
                         &dotted,
                         value.to_string(),
@@ -313,6 +286,29 @@ impl PipelineConfig {
     pub fn is_optional(&self, source: Source) -> bool {
         self.sources.optional.iter().any(|s| s == source.name())
     }
+
+    /// The run plan of a checked file: its stages and the sources that may be absent.
+    pub fn build(&self) -> RunPlan {
+        RunPlan {
+            stages: STAGES
+                .into_iter()
+                .filter(|s| self.pipeline.stages.iter().any(|t| t == s))
+                .collect(),
+            optional: Source::ALL
+                .into_iter()
+                .filter(|s| self.is_optional(*s))
+                .collect(),
+        }
+    }
+}
+
+/// What a run does, made once from the pipeline file ([`PipelineConfig::build`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunPlan {
+    /// The stages, in order (today always all of [`STAGES`]: see there).
+    pub stages: Vec<&'static str>,
+    /// The sources that may be absent from the inbox.
+    pub optional: Vec<Source>,
 }
 
 fn check(kind: Kind, value: &toml::Value) -> Option<String> {
@@ -438,5 +434,31 @@ mod tests {
         assert!(
             c.is_optional(Source::ProgramEnrollments) && !c.is_optional(Source::SurveyResponses)
         );
+        assert_eq!(
+            c.build(),
+            RunPlan {
+                stages: STAGES.to_vec(),
+                optional: vec![Source::ProgramEnrollments]
+            }
+        );
+    }
+
+    #[test]
+    fn the_shipped_file_shows_every_key_at_its_default() {
+        let text = include_str!("../../../pipelines/nightly.toml");
+        let shipped = PipelineConfig::parse(text, Path::new("nightly.toml")).unwrap();
+        assert_eq!(
+            shipped,
+            PipelineConfig::parse("", Path::new("(defaults)")).unwrap()
+        );
+        for (section, keys) in SECTIONS {
+            assert!(text.contains(&format!("[{section}]")), "[{section}]");
+            for (key, _) in keys {
+                assert!(
+                    text.lines().any(|l| l.starts_with(&format!("{key} = "))),
+                    "{section}.{key} is not in pipelines/nightly.toml"
+                );
+            }
+        }
     }
 }

@@ -28,7 +28,7 @@ pub fn curves(
                 continue;
             }
             let observation = Observation {
-                duration: i64::from(spell.end.unwrap_or(as_of).0 - spell.start.0 + 1),
+                duration: spell.duration_days(as_of),
                 event: spell.end.is_some(),
             };
             let first = spell.segments[0];

@@ -141,7 +141,7 @@ pub fn worker_spells(
             let first = spell.segments[0];
             office.append_value(&offices.ids[first.office.0 as usize]);
             role.append_value(first.role.code());
-            duration.append_value(i64::from(spell.end.unwrap_or(as_of).0 - spell.start.0 + 1));
+            duration.append_value(spell.duration_days(as_of));
             censored.append_value(spell.end.is_none());
         }
     }
@@ -490,13 +490,8 @@ fn worker_months_of(inputs: &MonthInputs<'_>, workers: &[u32]) -> RecordBatch {
         cells.clear();
         let spells = &roster.spells[w as usize];
         for spell in spells {
-            let spell_last = spell.last_day(as_of);
             for (i, seg) in spell.segments.iter().enumerate() {
-                let seg_last = spell
-                    .segments
-                    .get(i + 1)
-                    .map_or(spell_last, |next| next.from.add_days(-1))
-                    .min(spell_last);
+                let seg_last = spell.segment_last_day(i, as_of);
                 let mut from = seg.from.max(window_start);
                 while from <= seg_last {
                     let month_last = from.month_end().min(seg_last);

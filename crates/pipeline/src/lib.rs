@@ -5,16 +5,20 @@
 pub mod config;
 pub mod curves;
 pub mod derive;
+pub mod error;
 pub mod headline;
+mod manifest;
 pub mod outcomes;
 pub mod query;
 pub mod run;
 pub mod sql;
 pub mod sql_inputs;
+pub mod stage;
 pub mod suppression;
+mod tables;
 pub mod warehouse;
 
 pub use config::{ConfigProblem, PipelineConfig};
-pub use run::{
-    Checked, PipelineError, Progress, Published, RunRequest, Silent, SourceCount, check, run,
-};
+pub use error::PipelineError;
+pub use retention_ingest::{SourceCount, SourceProgress};
+pub use run::{Checked, Progress, Published, RunRequest, Silent, check, run};

@@ -71,17 +71,16 @@ pub fn program_outcomes(
             .get(&key)
             .filter(|_| shown)
             .map(|c| retention_models::paired_t(c));
+        // Below min_group_size everything is null; without spread `paired_t` itself leaves
+        // t, p and d_z out (the one place that rule lives).
         let values = match t {
-            Some(t) => {
-                let spread = t.sd_change.filter(|sd| *sd > 0.0);
-                [
-                    t.mean_change,
-                    t.sd_change,
-                    spread.and(t.t_stat),
-                    spread.and(t.p_value),
-                    spread.and(t.effect_size_dz),
-                ]
-            }
+            Some(t) => [
+                t.mean_change,
+                t.sd_change,
+                t.t_stat,
+                t.p_value,
+                t.effect_size_dz,
+            ],
             None => [None; 5],
         };
         for (builder, value) in stats.iter_mut().zip(values) {

@@ -47,6 +47,7 @@ macro_rules! model {
 /// The pipeline's models: every model comes after the models it reads.
 pub const MODELS: &[Model] = &[
     model!("staging", "stg_periods"),
+    model!("staging", "stg_tenure_bands"),
     model!("staging", "stg_offices"),
     model!("staging", "stg_worker_segments"),
     model!("staging", "stg_worker_spells"),

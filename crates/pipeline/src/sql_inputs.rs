@@ -6,6 +6,9 @@
 
 use crate::config::Settings;
 use crate::derive::{ByWorker, Pseudonyms};
+use crate::run::RunRequest;
+use crate::stage::derive::Derived;
+use crate::stage::ingest::Checked;
 use arrow::array::{
     ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int32Builder, Int64Builder,
     RecordBatch, StringBuilder,
@@ -83,6 +86,32 @@ pub fn periods(as_of: Day, history_months: u32) -> RecordBatch {
     )
 }
 
+/// `src_tenure_bands`: each tenure band with its first and last tenure day (CONTRACT.md
+/// section 3, from [`TenureBand::tenure_days`]; the last band ends at `i32::MAX`). The
+/// columns are Int64 so that `spell_start_day + tenure_to` cannot overflow.
+pub fn tenure_bands() -> RecordBatch {
+    let mut band = StringBuilder::new();
+    let (mut from, mut to) = (Int64Builder::new(), Int64Builder::new());
+    for b in TenureBand::ALL {
+        let (first, last) = b.tenure_days();
+        band.append_value(b.label());
+        from.append_value(i64::from(first));
+        to.append_value(i64::from(last));
+    }
+    batch(
+        vec![
+            Field::new("tenure_band", DataType::Utf8, false),
+            Field::new("tenure_from", DataType::Int64, false),
+            Field::new("tenure_to", DataType::Int64, false),
+        ],
+        vec![
+            Arc::new(band.finish()),
+            Arc::new(from.finish()),
+            Arc::new(to.finish()),
+        ],
+    )
+}
+
 /// `src_worker_segments`: one row per worker, spell and assignment, from its first day
 /// to its last day up to as-of.
 pub fn worker_segments(
@@ -101,13 +130,8 @@ pub fn worker_segments(
     let mut fte = Float64Builder::new();
     for &w in &names.order {
         for (n, spell) in roster.spells[w as usize].iter().enumerate() {
-            let last = spell.last_day(as_of);
             for (i, seg) in spell.segments.iter().enumerate() {
-                let seg_last = spell
-                    .segments
-                    .get(i + 1)
-                    .map_or(last, |next| next.from.add_days(-1))
-                    .min(last);
+                let seg_last = spell.segment_last_day(i, as_of);
                 worker.append_value(w as i32);
                 key.append_value(&names.keys[w as usize]);
                 spell_no.append_value(n as i64 + 1);
@@ -331,6 +355,159 @@ pub fn program_enrollments(
             Arc::new(attended.finish()),
         ],
     )
+}
+
+/// A relation handed to the SQL stage.
+pub struct SqlInput {
+    pub(crate) name: &'static str,
+    pub(crate) batches: Vec<RecordBatch>,
+    /// Columns the rows are sorted on (see [`crate::sql::register`]).
+    pub(crate) sorted_by: &'static [&'static str],
+}
+
+impl SqlInput {
+    fn new(name: &'static str, batches: Vec<RecordBatch>) -> SqlInput {
+        SqlInput {
+            name,
+            batches,
+            sorted_by: &[],
+        }
+    }
+
+    fn sorted_by(self, columns: &'static [&'static str]) -> SqlInput {
+        SqlInput {
+            sorted_by: columns,
+            ..self
+        }
+    }
+}
+
+/// Every relation the SQL stage reads: `offices`, the derived tables (only the columns the
+/// models read) and the `src_*` relations.
+pub(crate) fn build(
+    request: &RunRequest<'_>,
+    checked: &Checked,
+    derived: &Derived,
+    offices: &RecordBatch,
+) -> Vec<SqlInput> {
+    let as_of = request.as_of;
+    vec![
+        SqlInput::new("offices", vec![offices.clone()]),
+        SqlInput::new("worker_spells", vec![derived.spells.clone()]),
+        SqlInput::new(
+            "worker_months",
+            derived
+                .months
+                .iter()
+                .map(|batch| {
+                    columns(
+                        batch,
+                        &[
+                            "worker_key",
+                            "month",
+                            "office_id",
+                            "tenure_band",
+                            "days_employed",
+                            "supervision_minutes",
+                            "individual_minutes",
+                            crate::derive::RETENTION_MINUTES,
+                        ],
+                    )
+                })
+                .collect(),
+        )
+        // Built worker by worker in key order, months ascending (`worker_months`).
+        .sorted_by(&["worker_key", "month"]),
+        SqlInput::new(
+            "survey_scores",
+            vec![columns(
+                &derived.scores,
+                &[
+                    "response_id",
+                    "worker_key",
+                    "administered_on",
+                    "office_id",
+                    "tenure_band",
+                    "sts_total",
+                    "proqol_bo",
+                    "brs_mean",
+                ],
+            )],
+        ),
+        SqlInput::new(
+            "src_periods",
+            vec![periods(as_of, request.config.settings.history_months)],
+        ),
+        SqlInput::new("src_tenure_bands", vec![tenure_bands()]),
+        SqlInput::new(
+            "src_worker_segments",
+            vec![worker_segments(
+                checked.roster(),
+                &derived.names,
+                checked.office_set(),
+                as_of,
+            )],
+        ),
+        SqlInput::new(
+            "src_caseload_sides",
+            vec![caseload_sides(
+                checked.roster(),
+                checked.office_set(),
+                &caseload_standards(checked),
+                &derived.facts.snapshots,
+                derived.window_start,
+                as_of,
+            )],
+        ),
+        SqlInput::new(
+            "src_settings",
+            vec![settings(
+                &request.config.settings,
+                as_of,
+                derived.first_session,
+            )],
+        ),
+        SqlInput::new(
+            "src_program_enrollments",
+            vec![program_enrollments(
+                checked.enrollments.as_ref(),
+                &derived.names,
+            )],
+        ),
+    ]
+}
+
+/// The columns of a derived table that the SQL models read. Registering only these lets
+/// the others be freed once the table is written: a third of worker_months (read by
+/// `int_supervision_eligible_months`) and half of survey_scores (read by
+/// `stg_survey_scores`). A model that reads another column fails to plan, which every
+/// end-to-end run would show.
+fn columns(table: &RecordBatch, read: &[&str]) -> RecordBatch {
+    let schema = table.schema();
+    let indices: Vec<usize> = read
+        .iter()
+        .map(|name| {
+            schema
+                .index_of(name)
+                .expect("the derived table has the column")
+        })
+        .collect();
+    table
+        .project(&indices)
+        .expect("the indices come from the schema")
+}
+
+/// Each accepted office's caseload standard, by office index.
+fn caseload_standards(checked: &Checked) -> Vec<f64> {
+    let mut standards = vec![0.0; checked.office_set().ids.len()];
+    for row in &checked.offices.accepted {
+        let office = checked
+            .office_set()
+            .get(checked.offices.ids.resolve(row.office_id))
+            .expect("accepted offices make up the office set");
+        standards[office as usize] = f64::from(row.caseload_standard);
+    }
+    standards
 }
 
 #[cfg(test)]

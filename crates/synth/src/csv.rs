@@ -256,7 +256,8 @@ pub(crate) trait Source {
     const NAME: &'static str;
     /// Header, in column order.
     const HEADER: &'static [&'static str];
-    /// Every reason that can apply to this source: at least one row of each is injected.
+    /// Every reason that can apply to this source: one row of each is injected, unless the
+    /// source's bad-row budget (see [`Sink`]) has no room for them all.
     const REASONS: &'static [Reason];
     /// Sees every clean row as it is written (when faults are on).
     fn observe(&mut self, _row: &Self::Row) {}
@@ -283,7 +284,22 @@ pub(crate) struct SourceSummary {
 
 const RECENT_ROWS: usize = 64;
 
+/// The pipeline refuses a source of at least this many rows whose quarantined share is over
+/// `max_quarantine_share` (default 0.05); smaller sources are never refused.
+const SHARE_CHECKED_FROM: u64 = 100;
+/// The most bad rows a checked source may hold, as a share of its rows: below the default
+/// 0.05, so that a generated inbox never fails the share check, whatever its size.
+pub(crate) const MAX_BAD_SHARE: f64 = 0.04;
+
 /// Writes one source file, injecting bad rows at random positions when faults are on.
+///
+/// The budget: a source expected to reach [`SHARE_CHECKED_FROM`] rows never holds more bad
+/// rows than [`MAX_BAD_SHARE`] of the rows written so far. A guaranteed row that finds no
+/// room waits for more clean rows, and is dropped at the end if room never comes (120
+/// offices take 5 of their 7 reasons); a random one is skipped. A source expected to stay
+/// smaller takes one row of every reason, and is held in memory until it ends: if it did
+/// reach [`SHARE_CHECKED_FROM`] rows after all (the estimate is only an estimate), bad rows
+/// are taken out, repeated reasons first, until the budget holds.
 pub(crate) struct Sink<S: Source> {
     source: S,
     path: PathBuf,
@@ -295,6 +311,11 @@ pub(crate) struct Sink<S: Source> {
     fault_rng: ChaCha8Rng,
     look_rng: ChaCha8Rng,
     recent: VecDeque<S::Row>,
+    /// Whether the bad-row budget applies.
+    budgeted: bool,
+    /// A source expected to stay small: its records (and whether each is bad), held until
+    /// the end so that bad rows can still be taken out.
+    held: Option<Vec<(Vec<u8>, Option<Reason>)>>,
     /// (clean-row count after which to inject, reason), latest target first.
     pending: Vec<(u64, Reason)>,
     expected: Vec<(u64, Reason)>,
@@ -337,6 +358,8 @@ impl<S: Source> Sink<S> {
             fault_rng,
             look_rng,
             recent: VecDeque::with_capacity(RECENT_ROWS),
+            budgeted: expected_rows >= SHARE_CHECKED_FROM,
+            held: None,
             pending,
             expected: Vec::new(),
             fields: Fields::default(),
@@ -345,14 +368,21 @@ impl<S: Source> Sink<S> {
         sink.line.extend_from_slice(S::HEADER.join(",").as_bytes());
         sink.emit()?;
         sink.records = 0;
+        if !sink.budgeted && rate > 0.0 {
+            sink.held = Some(Vec::new());
+        }
         Ok(sink)
     }
 
     fn emit(&mut self) -> Result<(), SynthError> {
         self.line.push(b'\n');
-        self.out
-            .write_all(&self.line)
-            .map_err(|e| SynthError::io(&self.path, e))?;
+        match &mut self.held {
+            Some(held) => held.push((self.line.clone(), None)),
+            None => self
+                .out
+                .write_all(&self.line)
+                .map_err(|e| SynthError::io(&self.path, e))?,
+        }
         self.lines += 1;
         self.records += 1;
         Ok(())
@@ -385,13 +415,74 @@ impl<S: Source> Sink<S> {
     fn write_bad(&mut self, line: Vec<u8>, reason: Reason) -> Result<(), SynthError> {
         self.line = line;
         self.emit()?;
+        if let Some(last) = self.held.as_mut().and_then(|h| h.last_mut()) {
+            last.1 = Some(reason);
+        }
         self.expected.push((self.lines, reason));
         Ok(())
     }
 
+    /// Writes a held source out, first taking out bad rows if it reached the share check
+    /// with more than its budget: repeated reasons first, latest first.
+    fn release(&mut self, mut held: Vec<(Vec<u8>, Option<Reason>)>) -> Result<(), SynthError> {
+        let total = held.len();
+        let bad = held.iter().filter(|(_, r)| r.is_some()).count();
+        if total as u64 >= SHARE_CHECKED_FROM {
+            let mut keep_bad = bad;
+            // The most bad rows of `total - taken` records the budget allows.
+            let fits =
+                |bad: usize, taken: usize| bad as f64 <= MAX_BAD_SHARE * (total - taken) as f64;
+            let mut taken = vec![false; total];
+            let mut count = 0;
+            for repeated_only in [true, false] {
+                for i in (0..total).rev() {
+                    if fits(keep_bad, count) {
+                        break;
+                    }
+                    let Some(reason) = held[i].1 else { continue };
+                    if taken[i] {
+                        continue;
+                    }
+                    let seen = (0..total)
+                        .filter(|&j| !taken[j] && held[j].1 == Some(reason))
+                        .count();
+                    if repeated_only && seen < 2 {
+                        continue;
+                    }
+                    taken[i] = true;
+                    keep_bad -= 1;
+                    count += 1;
+                }
+            }
+            let mut i = 0;
+            held.retain(|_| {
+                i += 1;
+                !taken[i - 1]
+            });
+        }
+        // Line 1 is the header.
+        self.expected.clear();
+        for (k, (line, reason)) in held.iter().enumerate() {
+            self.out
+                .write_all(line)
+                .map_err(|e| SynthError::io(&self.path, e))?;
+            if let Some(reason) = reason {
+                self.expected.push((k as u64 + 2, *reason));
+            }
+        }
+        self.records = held.len() as u64;
+        Ok(())
+    }
+
+    /// Whether one more bad row keeps the source within its budget.
+    fn room(&self) -> bool {
+        !self.budgeted
+            || (self.expected.len() + 1) as f64 <= MAX_BAD_SHARE * (self.records + 1) as f64
+    }
+
     fn inject(&mut self) -> Result<(), SynthError> {
         while let Some(&(target, reason)) = self.pending.last() {
-            if target >= self.clean {
+            if target >= self.clean || !self.room() {
                 break;
             }
             match self.source.bad(reason, &mut self.fault_rng, &self.recent) {
@@ -402,7 +493,7 @@ impl<S: Source> Sink<S> {
                 None => break,
             }
         }
-        if self.fault_rng.random_bool(self.rate) {
+        if self.fault_rng.random_bool(self.rate) && self.room() {
             let reason = S::REASONS[self.fault_rng.random_range(0..S::REASONS.len())];
             if let Some(line) = self.source.bad(reason, &mut self.fault_rng, &self.recent) {
                 self.write_bad(line, reason)?;
@@ -415,9 +506,15 @@ impl<S: Source> Sink<S> {
     pub(crate) fn finish(mut self) -> Result<SourceSummary, SynthError> {
         self.source.end_of_rows();
         while let Some((_, reason)) = self.pending.pop() {
+            if !self.room() {
+                break;
+            }
             if let Some(line) = self.source.bad(reason, &mut self.fault_rng, &self.recent) {
                 self.write_bad(line, reason)?;
             }
+        }
+        if let Some(held) = self.held.take() {
+            self.release(held)?;
         }
         self.out
             .flush()

@@ -43,7 +43,7 @@ pub struct AgencySpec {
     pub seed: u64,
     /// The last day of the history; no clean row is dated after it.
     pub as_of: NaiveDate,
-    /// Bad rows injected per clean row, 0.0 (clean) to 0.5.
+    /// Bad rows injected per clean row, 0.0 (clean) to 0.04 (see `Sink`'s budget).
     pub faults: f64,
 }
 
@@ -124,10 +124,12 @@ fn validate(spec: &AgencySpec) -> Result<(), SynthError> {
             spec.as_of
         ));
     }
-    if !(0.0..=0.5).contains(&spec.faults) {
+    if !(0.0..=csv::MAX_BAD_SHARE).contains(&spec.faults) {
         return invalid(format!(
-            "faults is {}; use a rate between 0.0 (clean) and 0.5",
-            spec.faults
+            "faults is {}; use a rate between 0.0 (clean) and {} (a source with more than 5% \
+             bad rows is refused by the pipeline's default max_quarantine_share)",
+            spec.faults,
+            csv::MAX_BAD_SHARE
         ));
     }
     Ok(())

@@ -1,13 +1,13 @@
 //! Fixtures shared by the topic modules: an inbox in a temporary folder, and a runner
-//! that ingests every present source in the contract's order (offices, job_history, then
-//! the rest) and records what each source accepted and refused.
+//! that reads it through `ingest_inbox` (the pipeline's entry point) and records what each
+//! source accepted and refused.
 
 use retention_contract::field::parse_date;
-use retention_contract::rows::{EnrollmentRow, RowContext, SessionRow, SnapshotRow, SurveyRow};
+use retention_contract::rows::{RowContext, SnapshotRow};
 use retention_contract::{Day, Source};
 use retention_ingest::{
-    Context, OfficeSet, Outcome, QuarantineRow, Roster, SourceFile, ingest, ingest_job_history,
-    ingest_offices, locate,
+    Context, InboxRequest, NoProgress, OfficeSet, Outcome, QuarantineRow, Roster, SourceFile,
+    ingest, ingest_inbox, ingest_job_history, ingest_offices, locate,
 };
 use std::path::Path;
 use tempfile::TempDir;
@@ -189,32 +189,43 @@ pub fn staff(inbox: &Inbox) -> (Staff, Vec<SourceReport>) {
     (Staff { offices, roster }, reports)
 }
 
-/// Reads every source present in the inbox, in the contract's order.
+/// Reads every source present in the inbox through the crate's one entry point,
+/// [`ingest_inbox`] (the four sources after job_history may be absent).
 pub fn run(inbox: &Inbox) -> Run {
-    let (staff, mut reports) = staff(inbox);
-    let ctx = staff.context();
-    for source in &Source::ALL[2..] {
-        let Some(file) = locate(inbox.path(), *source).expect("one file per source") else {
-            continue;
-        };
-        let one = match source {
-            Source::CaseloadSnapshots => {
-                report(&ingest::<SnapshotRow>(file, &ctx, false, NO_PROGRESS).expect("read"))
-            }
-            Source::SupervisionSessions => {
-                report(&ingest::<SessionRow>(file, &ctx, false, NO_PROGRESS).expect("read"))
-            }
-            Source::SurveyResponses => {
-                report(&ingest::<SurveyRow>(file, &ctx, false, NO_PROGRESS).expect("read"))
-            }
-            Source::ProgramEnrollments => {
-                report(&ingest::<EnrollmentRow>(file, &ctx, false, NO_PROGRESS).expect("read"))
-            }
-            Source::Offices | Source::JobHistory => unreachable!("read first"),
-        };
-        reports.push(one);
+    let read = ingest_inbox(
+        &InboxRequest {
+            inbox: inbox.path(),
+            as_of: as_of(),
+            optional: &Source::ALL[2..],
+            progress: &NoProgress,
+        },
+        &(),
+    )
+    .expect("the inbox reads");
+    let mut reports = vec![report(&read.offices), report(&read.job_history)];
+    reports.extend(read.snapshots.as_ref().map(report));
+    reports.extend(read.sessions.as_ref().map(report));
+    reports.extend(read.survey.as_ref().map(report));
+    reports.extend(read.enrollments.as_ref().map(report));
+    // The counts and the quarantine of the whole inbox agree with the sources'.
+    let refused: usize = reports.iter().map(|r| r.quarantine.len()).sum();
+    assert_eq!(read.quarantine.len(), refused);
+    for c in &read.counts {
+        match reports.iter().find(|r| r.source == c.source) {
+            Some(r) => assert_eq!(
+                (c.rows_read, c.rows_quarantined),
+                (r.rows_read, r.quarantine.len() as u64)
+            ),
+            None => assert_eq!((c.path.as_ref(), c.rows_read), (None, 0)),
+        }
     }
-    Run { staff, reports }
+    Run {
+        staff: Staff {
+            offices: read.staff.offices,
+            roster: read.staff.roster,
+        },
+        reports,
+    }
 }
 
 /// Reads the snapshots of an inbox whose offices and job_history are present.

@@ -2,5 +2,6 @@
 
 mod clean;
 mod determinism;
+mod fault_share;
 mod realism;
 mod support;
