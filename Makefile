@@ -7,15 +7,16 @@ PYTHON := $(VENV)/bin/python
 # Honour CARGO_TARGET_DIR when the caller sets one.
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 BIN_RELEASE := $(TARGET_DIR)/release/retention
+BIN_DEBUG := $(TARGET_DIR)/debug/retention
 BENCH_DIR := .bench
 # The benchmark agency of issue #3: 20,000 workers, 10 years, 60 offices, 0.1% faults.
 BENCH_ARGS := --workers 20000 --years 10 --offices 60 --faults 0.001 --seed 42 --as-of 2026-06-30
 
-.PHONY: demo test bench fmt lint build-release venv tools clean
+.PHONY: demo test bench fmt lint build build-release venv tools clean
 
-## demo: build (release), generate a synthetic agency, run the nightly pipeline, print the headline indicators
-demo: build-release
-	$(BIN_RELEASE) demo --dir demo-data
+## demo: build (the test profile, so that `make test` reuses the build), generate a synthetic agency, run the nightly pipeline, print the headline indicators
+demo: build
+	$(BIN_DEBUG) demo --dir demo-data
 
 ## test: formatting, lints, every Rust test (unit, integration, end-to-end), and the independent pyarrow reader
 test: tools venv
@@ -40,6 +41,11 @@ bench: build-release
 		tail -n 1 $(BENCH_DIR)/run.log; \
 	done
 	@grep -E "validation finished|derived tables built|tables written|indicators computed|published" $(BENCH_DIR)/run.log | sed -e 's/\x1b\[[0-9;]*m//g'
+
+# The debug (test) profile: dependencies are optimised a little (Cargo.toml), and the
+# binary is the one the tests run, so `make demo` then `make test` compile DataFusion once.
+build:
+	$(CARGO) build --bin retention
 
 build-release:
 	$(CARGO) build --release --bin retention
