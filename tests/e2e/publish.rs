@@ -1,7 +1,7 @@
 //! Publishing: reruns publish the same tables, a crashed or killed run leaves `current`
 //! complete and readable, a second concurrent run is refused, old runs are pruned.
 
-use crate::util::{bin, generate, permissive_pipeline, read_table, run, run_pipeline};
+use crate::util::{bin, default_pipeline, generate, read_table, run, run_pipeline};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -39,7 +39,7 @@ fn generated_inbox(dir: &Path, workers: &str) -> PathBuf {
 }
 
 fn run_into(inbox: &Path, wh: &Path) -> (i32, String) {
-    run_pipeline(inbox, wh, "2025-06-30", Some(&permissive_pipeline(inbox)))
+    run_pipeline(inbox, wh, "2025-06-30", Some(&default_pipeline(inbox)))
 }
 
 fn current_target(wh: &Path) -> PathBuf {
@@ -101,7 +101,7 @@ fn a_crash_before_the_swap_leaves_current_as_it_was() {
             "--as-of",
             "2025-06-30",
         ])
-        .args(["--pipeline", permissive_pipeline(&inbox).to_str().unwrap()])
+        .args(["--pipeline", default_pipeline(&inbox).to_str().unwrap()])
         .env("RETENTION_CRASH_POINT", "after-tables")
         .stderr(Stdio::null())
         .status()
@@ -155,7 +155,7 @@ fn a_killed_run_leaves_current_complete_and_readable() {
                 "--as-of",
                 "2025-06-30",
             ])
-            .args(["--pipeline", permissive_pipeline(&inbox).to_str().unwrap()])
+            .args(["--pipeline", default_pipeline(&inbox).to_str().unwrap()])
             .stderr(Stdio::null())
             .stdout(Stdio::null())
             .spawn()
@@ -251,7 +251,7 @@ fn the_pseudonym_key_is_created_once_owner_only() {
                 "--as-of",
                 "2025-06-30",
             ])
-            .args(["--pipeline", permissive_pipeline(&inbox).to_str().unwrap()])
+            .args(["--pipeline", default_pipeline(&inbox).to_str().unwrap()])
             .output()
             .unwrap();
         assert!(out.status.success());
