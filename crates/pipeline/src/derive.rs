@@ -688,3 +688,233 @@ fn worker_months_of(inputs: &MonthInputs<'_>, workers: &[u32]) -> RecordBatch {
         ],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::util::display::array_value_to_string;
+    use retention_contract::history::{Segment, Spell};
+    use retention_contract::intern::Sym;
+
+    fn day(y: i32, m: u32, d: u32) -> Day {
+        Day::from_ymd(y, m, d).unwrap()
+    }
+
+    /// Worker W1: hired 2025-01-20 in office 0, transferred to office 1 on 2025-02-10 (as
+    /// a supervisor at 0.5 fte), terminated 2025-03-05 (voluntary). Worker W2: hired
+    /// 2024-12-30 in office 1, still employed.
+    fn fixture() -> (Roster, OfficeSet) {
+        let offices = OfficeSet::new(vec!["OFF0".into(), "OFF1".into()]);
+        let seg = |from, office, role, fte| Segment {
+            from,
+            office: Sym(office),
+            role,
+            fte,
+        };
+        let w1 = Spell {
+            start: day(2025, 1, 20),
+            end: Some(day(2025, 3, 5)),
+            end_reason: Some(TermReason::Voluntary),
+            segments: vec![
+                seg(day(2025, 1, 20), 0, Role::Caseworker, 1.0),
+                seg(day(2025, 2, 10), 1, Role::Supervisor, 0.5),
+            ],
+        };
+        let w2 = Spell {
+            start: day(2024, 12, 30),
+            end: None,
+            end_reason: None,
+            segments: vec![seg(day(2024, 12, 30), 1, Role::Caseworker, 1.0)],
+        };
+        let roster = Roster::new(vec!["W1".into(), "W2".into()], vec![vec![w1], vec![w2]]);
+        (roster, offices)
+    }
+
+    fn rows(batch: &RecordBatch, columns: &[&str]) -> Vec<Vec<String>> {
+        (0..batch.num_rows())
+            .map(|r| {
+                columns
+                    .iter()
+                    .map(|c| {
+                        let col = batch.column_by_name(c).expect("column");
+                        if col.is_null(r) {
+                            "NULL".to_string()
+                        } else {
+                            array_value_to_string(col, r).unwrap()
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn tenure_band_on_a_day_counts_from_the_spell_start() {
+        let start = day(2025, 1, 1);
+        assert_eq!(band(start, start), "00-06m");
+        assert_eq!(band(start, Day(start.0 + 182)), "00-06m");
+        assert_eq!(band(start, Day(start.0 + 183)), "06-12m");
+        assert_eq!(band(start, Day(start.0 + 1826)), "05y+");
+    }
+
+    #[test]
+    fn spells_by_hand() {
+        let (roster, offices) = fixture();
+        let names = Pseudonyms::new(&roster, b"k");
+        let spells = worker_spells(&roster, &names, &offices, day(2025, 6, 30));
+        let mut got = rows(
+            &spells,
+            &[
+                "spell_no",
+                "start_date",
+                "end_date",
+                "end_reason",
+                "start_office_id",
+                "start_role",
+                "duration_days",
+                "censored",
+            ],
+        );
+        got.sort();
+        let want = [
+            // 2024-12-30 .. 2025-06-30 (as-of) inclusive: 2 + 181 days.
+            [
+                "1",
+                "2024-12-30",
+                "NULL",
+                "NULL",
+                "OFF1",
+                "CASEWORKER",
+                "183",
+                "true",
+            ],
+            // 2025-01-20 .. 2025-03-05 inclusive: 12 + 28 + 5 days; the start's office and role.
+            [
+                "1",
+                "2025-01-20",
+                "2025-03-05",
+                "VOLUNTARY",
+                "OFF0",
+                "CASEWORKER",
+                "45",
+                "false",
+            ],
+        ];
+        assert_eq!(got, want.map(|r| r.map(String::from).to_vec()).to_vec());
+        // Rows come in worker-key order.
+        let keys = rows(&spells, &["worker_key"]);
+        assert!(keys.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn months_split_at_transfers_and_end_on_the_separation() {
+        let (roster, offices) = fixture();
+        let names = Pseudonyms::new(&roster, b"k");
+        let workers = roster.len();
+        let facts = WorkerFacts {
+            snapshots: WorkerFacts::snapshots(workers, None),
+            sessions: WorkerFacts::sessions(workers, None),
+            enrollments: WorkerFacts::enrollments(workers, None),
+        };
+        let surveys: ByWorker<ScoredResponse> =
+            ByWorker::new(workers, std::iter::empty::<(u32, ScoredResponse)>);
+        let months = worker_months(&MonthInputs {
+            roster: &roster,
+            names: &names,
+            offices: &offices,
+            facts: &facts,
+            surveys: &surveys,
+            window_start: day(2025, 1, 1),
+            as_of: day(2025, 3, 31),
+        });
+        let w1 = &names.keys[0];
+        let mut got: Vec<Vec<String>> = months
+            .iter()
+            .flat_map(|b| {
+                rows(
+                    b,
+                    &[
+                        "worker_key",
+                        "month",
+                        "office_id",
+                        "role",
+                        "fte",
+                        "days_employed",
+                        "separated",
+                        "separation_reason",
+                        "supervision_minutes",
+                    ],
+                )
+            })
+            .filter(|r| &r[0] == w1)
+            .map(|r| r[1..].to_vec())
+            .collect();
+        got.sort();
+        // The month's supervision minutes (0: no session) sit on one row of the month, the
+        // office of the worker's last day in it; the worker's other rows of the month hold null.
+        let want = [
+            // January: the 20th to the 31st.
+            [
+                "2025-01-01",
+                "OFF0",
+                "CASEWORKER",
+                "1.0",
+                "12",
+                "false",
+                "NULL",
+                "0",
+            ],
+            // February: the 1st to the 9th in OFF0, the 10th to the 28th in OFF1.
+            [
+                "2025-02-01",
+                "OFF0",
+                "CASEWORKER",
+                "1.0",
+                "9",
+                "false",
+                "NULL",
+                "NULL",
+            ],
+            [
+                "2025-02-01",
+                "OFF1",
+                "SUPERVISOR",
+                "0.5",
+                "19",
+                "false",
+                "NULL",
+                "0",
+            ],
+            // March: the 1st to the 5th, separated in the office of the last day.
+            [
+                "2025-03-01",
+                "OFF1",
+                "SUPERVISOR",
+                "0.5",
+                "5",
+                "true",
+                "VOLUNTARY",
+                "0",
+            ],
+        ];
+        assert_eq!(got, want.map(|r| r.map(String::from).to_vec()).to_vec());
+        // W2 is employed every day of the window: 31 + 28 + 31 days in one office.
+        let w2_days: i64 = months
+            .iter()
+            .flat_map(|b| rows(b, &["worker_key", "days_employed"]))
+            .filter(|r| r[0] == names.keys[1])
+            .map(|r| r[1].parse::<i64>().unwrap())
+            .sum();
+        assert_eq!(w2_days, 90);
+    }
+
+    #[test]
+    fn by_worker_groups_in_the_order_given() {
+        let pairs = [(1u32, 'a'), (0, 'b'), (1, 'c'), (2, 'd'), (1, 'e')];
+        let g = ByWorker::new(4, || pairs.iter().copied());
+        assert_eq!(g.of(0), ['b']);
+        assert_eq!(g.of(1), ['a', 'c', 'e']);
+        assert_eq!(g.of(2), ['d']);
+        assert!(g.of(3).is_empty());
+    }
+}
