@@ -3,21 +3,7 @@
 //! paths are filtered out; everything else is pinned, so a change of wording or layout
 //! shows up as a diff to review (`cargo insta review`, or INSTA_UPDATE=always and git diff).
 
-use crate::util::{bin, generate, run};
-
-/// Runs the binary with a fixed help width (clap reads COLUMNS).
-fn output(args: &[&str]) -> (i32, String, String) {
-    let out = bin()
-        .env("COLUMNS", "100")
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::util::{generate, run};
 
 /// Snapshots named as the test names them; `dir` as `[DIR]`, seconds of elapsed time as `[t]`.
 fn settings(dir: Option<&std::path::Path>) -> insta::Settings {
@@ -49,7 +35,7 @@ fn help_of_every_command() {
             .into_iter()
             .filter(|a| !a.is_empty())
             .collect();
-        let (code, out, err) = output(&args);
+        let (code, out, err) = run(&args);
         assert_eq!(code, 0, "{err}");
         let name = if command.is_empty() {
             "retention"
@@ -63,7 +49,7 @@ fn help_of_every_command() {
 #[test]
 fn demo_summary() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, err) = output(&[
+    let (code, out, err) = run(&[
         "demo",
         "--dir",
         dir.path().to_str().unwrap(),
@@ -101,7 +87,7 @@ fn validate_report_and_query_table() {
         ],
     );
     let inbox = inbox.to_str().unwrap();
-    let (code, out, err) = output(&[
+    let (code, out, err) = run(&[
         "validate",
         "--inbox",
         inbox,
@@ -124,7 +110,7 @@ fn validate_report_and_query_table() {
         "2025-06-30",
     ]);
     assert_eq!(code, 0, "{err}");
-    let (code, out, err) = output(&[
+    let (code, out, err) = run(&[
         "query",
         "--warehouse",
         wh.to_str().unwrap(),

@@ -8,8 +8,10 @@ use std::process::{Command, Output};
 /// The `retention` binary under test.
 pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_retention"));
+    // COLUMNS fixes clap's help width, so that help text reads the same on every terminal.
     c.env("RETENTION_PSEUDONYM_KEY", "test-key")
-        .env("RUST_LOG", "warn");
+        .env("RUST_LOG", "warn")
+        .env("COLUMNS", "100");
     c
 }
 
