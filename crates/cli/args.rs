@@ -41,12 +41,12 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Validate an inbox and publish its tables into a warehouse (the nightly run).
     #[command(
-        after_help = "Example:\n  retention run --inbox /data/inbox/2026-11-23 --warehouse /data/warehouse\n\nExit codes: 0 published; 1 failed (I/O, internal, warehouse locked by another run);\n2 bad invocation, pipeline file, or a missing source, column or header; 3 refused because\na source's quarantined share is over max_quarantine_share. A failed or killed run leaves\nWAREHOUSE/current as it was."
+        after_help = "Example:\n  retention run --inbox /data/inbox/2026-11-23 --warehouse /data/warehouse\n\nExit codes: 0 published; 1 failed (I/O, internal, warehouse locked by another run);\n2 bad invocation, pipeline file, a missing source, column or header, or a pseudonym key\nother than current's; 3 refused because a source's quarantined share is over\nmax_quarantine_share or a run guard fired (empty, drop, stale: see --accept). A failed,\nrefused or killed run leaves WAREHOUSE/current as it was; a failed or refused one leaves\nits record in WAREHOUSE/runs/<run id>.refused/run_manifest.json.\n\nEnvironment: RETENTION_PSEUDONYM_KEY, the key of the worker pseudonyms (unset: a random\nkey kept in WAREHOUSE/.pseudonym_key, created on the first run); RUST_LOG, the log level."
     )]
     Run(RunArgs),
     /// Check an inbox exactly as `run` would, report every problem, publish nothing.
     #[command(
-        after_help = "Example:\n  retention validate --inbox /data/inbox/2026-11-23 --show 20\n\nExit codes as for run: 0 the inbox would publish, 2 bad input, 3 a quarantine share is over its limit."
+        after_help = "Example:\n  retention validate --inbox /data/inbox/2026-11-23 --show 20\n  retention validate --inbox /data/inbox/2026-11-23 --warehouse /data/warehouse\n\nExit codes as for run: 0 the inbox would publish, 2 bad input (or, with --warehouse, a\nchanged pseudonym key), 3 a quarantine share is over its limit or a run guard fired."
     )]
     Validate(ValidateArgs),
     /// Run SQL against the published tables and leadership views (a prompt when no SQL is given).
@@ -102,6 +102,11 @@ pub struct InboxArgs {
     /// exists, else the contract's defaults.
     #[arg(long)]
     pub pipeline: Option<PathBuf>,
+    /// Let one night through a run guard that would refuse it: empty (a required source
+    /// with no accepted row), drop (far fewer rows than the run in current), stale (as-of
+    /// long after the extracts' latest date). Repeat for several.
+    #[arg(long, value_name = "GUARD", value_parser = parse_guard)]
+    pub accept: Vec<retention_ingest::Guard>,
 }
 
 /// Arguments of `run`.
@@ -113,6 +118,10 @@ pub struct RunArgs {
     /// Folder to publish into; WAREHOUSE/current/<table>/*.parquet after a run.
     #[arg(long)]
     pub warehouse: PathBuf,
+    /// Publish with a pseudonym key other than the one current was published with: every
+    /// worker key changes, so worker-level history no longer joins across the change.
+    #[arg(long)]
+    pub new_pseudonym_key: bool,
 }
 
 /// Arguments of `validate`.
@@ -124,6 +133,10 @@ pub struct ValidateArgs {
     /// Print up to this many quarantined rows (source:line reason detail).
     #[arg(long, default_value_t = 10)]
     pub show: usize,
+    /// The warehouse a run would publish into: the drop guard and the key check compare
+    /// with its current run (without it, they are not evaluated). Nothing is written.
+    #[arg(long)]
+    pub warehouse: Option<PathBuf>,
 }
 
 /// Output formats of `query`.
@@ -179,6 +192,11 @@ pub struct DemoArgs {
     /// Reference date (YYYY-MM-DD); default today.
     #[arg(long, value_parser = parse_date)]
     pub as_of: Option<chrono::NaiveDate>,
+}
+
+fn parse_guard(text: &str) -> Result<retention_ingest::Guard, String> {
+    retention_ingest::Guard::parse(text)
+        .ok_or_else(|| format!("{text:?} is not a run guard; use empty, drop or stale"))
 }
 
 fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {

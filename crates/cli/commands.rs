@@ -283,6 +283,8 @@ fn request<'a>(
         as_of: Day::from_naive(args.as_of.unwrap_or_else(today)),
         config,
         pipeline_file: file,
+        accept: args.accept.clone(),
+        new_pseudonym_key: false,
         progress: bars,
     }
 }
@@ -290,7 +292,11 @@ fn request<'a>(
 fn run_command(args: &RunArgs) -> Result<(), Failure> {
     let (config, file) = load_config(args.inbox.pipeline.as_deref());
     let bars = Bars::new();
-    let published = run(&request(&args.inbox, config?, file, &bars), &args.warehouse)?;
+    let request = RunRequest {
+        new_pseudonym_key: args.new_pseudonym_key,
+        ..request(&args.inbox, config?, file, &bars)
+    };
+    let published = run(&request, &args.warehouse)?;
     print_counts(&published);
     println!(
         "published run {} to {}",
@@ -313,9 +319,32 @@ fn validate(args: &ValidateArgs) -> Result<(), Failure> {
             PipelineConfig::parse("", Path::new("(defaults)")).expect("defaults are valid")
         }
     };
-    let limit = config.settings.max_quarantine_share;
     let bars = Bars::new();
-    let checked = match check(&request(&args.inbox, config, file, &bars)) {
+    let request = request(&args.inbox, config, file, &bars);
+    // With --warehouse, the run in its current is what the drop guard and the key compare
+    // with; nothing is locked or written.
+    let current = args
+        .warehouse
+        .as_deref()
+        .and_then(retention_pipeline::warehouse::current_manifest)
+        .as_ref()
+        .and_then(retention_pipeline::manifest::CurrentRun::from_manifest);
+    if let (Some(root), Some(current)) = (args.warehouse.as_deref(), &current) {
+        let key = retention_pipeline::warehouse::read_pseudonym_key(root)
+            .map_err(|e| failed(e.to_string()))?;
+        if let (Some((key, _)), Some(recorded)) = (key, &current.key_fingerprint) {
+            let now = retention_pipeline::derive::key_fingerprint(&key);
+            if now != *recorded {
+                return Err(PipelineError::KeyChanged {
+                    run: current.last.run_id.clone(),
+                    recorded: recorded.clone(),
+                    now,
+                }
+                .into());
+            }
+        }
+    }
+    let checked = match check(&request) {
         Ok(c) => c,
         Err(e) => {
             if config_problem.is_some() {
@@ -369,13 +398,16 @@ fn validate(args: &ValidateArgs) -> Result<(), Failure> {
             ),
         });
     }
-    let over = checked.over_limit(limit);
-    if !over.is_empty() {
-        return Err(PipelineError::QuarantineShare {
-            limit,
-            sources: over,
-        }
-        .into());
+    let refusals = retention_pipeline::stage::ingest::refusals(
+        &request,
+        &checked.counts,
+        current.as_ref().map(|c| &c.last),
+    );
+    if args.warehouse.is_none() {
+        println!("run guard drop not checked: pass --warehouse to compare with its current run");
+    }
+    if !refusals.is_empty() {
+        return Err(PipelineError::Refused(refusals).into());
     }
     println!("the inbox is valid: a run would publish");
     Ok(())
@@ -438,6 +470,9 @@ fn demo(args: &DemoArgs) -> Result<(), Failure> {
         inbox: inbox.clone(),
         as_of: Some(as_of),
         pipeline: None,
+        // The demo replaces its agency on every run, so a rerun with fewer workers is not
+        // a broken extract.
+        accept: vec![retention_ingest::Guard::Drop],
     };
     let started = std::time::Instant::now();
     let published = run(&request(&inbox_args, config, file, &bars), &warehouse)?;

@@ -10,6 +10,7 @@ final as (
         period_end,
         office_id,
         tenure_band,
+        tenure_band_order,
         headcount_end,
         avg_headcount,
         separations,

@@ -9,6 +9,7 @@ final as (
         period_start as month,
         office_id,
         tenure_band,
+        tenure_band_order,
         supervision_eligible_months,
         supervision_compliance,
         supervision_hours_mean,

@@ -4,7 +4,9 @@
 mod cli;
 mod conservation;
 mod derived;
+mod guards;
 mod indicators;
+mod provenance;
 mod publish;
 mod snapshots;
 mod util;

@@ -97,6 +97,11 @@ pub trait SourceRow: Sized + Clone + Eq + Hash + Send + Sync {
     fn response(&self) -> Option<(Sym, (Sym, Day, Instrument))> {
         None
     }
+    /// The date the *stale* run guard reads (CONTRACT.md section 2): effective_date,
+    /// snapshot_date, session_date or administered_on; None for the other sources.
+    fn activity_date(&self) -> Option<Day> {
+        None
+    }
 }
 
 std::thread_local! {
@@ -385,6 +390,9 @@ impl SourceRow for JobRow {
             supervisor: supervisor.map(|s| ids.intern_common_in(7, s)),
         })
     }
+    fn activity_date(&self) -> Option<Day> {
+        Some(self.date)
+    }
     fn key(&self) -> (Sym, Day) {
         (self.worker, self.date)
     }
@@ -428,6 +436,9 @@ impl SourceRow for SnapshotRow {
             new_assignments: new.map(|n| n as u16),
             removals: removals.map(|n| n as u16),
         })
+    }
+    fn activity_date(&self) -> Option<Day> {
+        Some(self.date)
     }
     fn key(&self) -> (Sym, Day) {
         (self.worker, self.date)
@@ -495,6 +506,9 @@ impl SourceRow for SessionRow {
             ..group.clone()
         })
     }
+    fn activity_date(&self) -> Option<Day> {
+        Some(self.date)
+    }
     fn key(&self) -> (Sym, Sym) {
         (self.session, self.worker)
     }
@@ -561,6 +575,9 @@ impl SourceRow for SurveyRow {
             value: value.expect("checked") as u8,
             ..group.clone()
         })
+    }
+    fn activity_date(&self) -> Option<Day> {
+        Some(self.date)
     }
     fn key(&self) -> (Sym, u8) {
         (self.response, self.item)

@@ -65,6 +65,19 @@ impl TenureBand {
             TenureBand::Y05Plus => "05y+",
         }
     }
+
+    /// The sort key published beside a `tenure_band` label, so that `order by` puts the
+    /// bands in tenure order (their text sorts 06-12m last): 1 to 5 in band order, 6 for
+    /// `ALL`; None for any other text.
+    pub fn order_of_label(label: &str) -> Option<i64> {
+        if label == "ALL" {
+            return Some(6);
+        }
+        TenureBand::ALL
+            .iter()
+            .position(|b| b.label() == label)
+            .map(|i| i as i64 + 1)
+    }
 }
 
 #[cfg(test)]
@@ -91,6 +104,18 @@ mod tests {
             assert_eq!(TenureBand::from_tenure_days(days), band, "{days} days");
         }
         assert_eq!(Y05Plus.label(), "05y+");
+    }
+
+    #[test]
+    fn labels_sort_by_their_order_not_their_text() {
+        let orders: Vec<_> = ["00-06m", "06-12m", "01-02y", "02-05y", "05y+", "ALL", "6m"]
+            .iter()
+            .map(|l| TenureBand::order_of_label(l))
+            .collect();
+        assert_eq!(
+            orders,
+            [Some(1), Some(2), Some(3), Some(4), Some(5), Some(6), None]
+        );
     }
 
     #[test]

@@ -105,6 +105,10 @@ pub struct SourceCount {
     pub rows_accepted: u64,
     /// Quarantined.
     pub rows_quarantined: u64,
+    /// The latest activity date of the accepted rows (CONTRACT.md section 2, the *stale*
+    /// guard): None for offices and program_enrollments, and for a source with no
+    /// accepted row.
+    pub latest_activity: Option<Day>,
 }
 
 /// What the [`WhileReading`] hooks made (None: the source is absent).
@@ -433,6 +437,7 @@ fn read_one<R: SourceRow>(
 /// The parts of an outcome that the counts and the quarantine take, whatever its row type.
 struct Summary<'a> {
     path: &'a Path,
+    latest_activity: Option<Day>,
     sha256: &'a str,
     rows_read: u64,
     rows_accepted: u64,
@@ -441,9 +446,10 @@ struct Summary<'a> {
 }
 
 impl<'a> Summary<'a> {
-    fn of<R>(o: &'a Outcome<R>) -> Summary<'a> {
+    fn of<R: SourceRow>(o: &'a Outcome<R>) -> Summary<'a> {
         Summary {
             path: &o.path,
+            latest_activity: o.accepted.iter().filter_map(R::activity_date).max(),
             sha256: &o.sha256,
             rows_read: o.rows_read,
             rows_accepted: o.rows_accepted(),
@@ -469,6 +475,7 @@ fn collect(
                 rows_read: o.rows_read,
                 rows_accepted: o.rows_accepted,
                 rows_quarantined: o.quarantine.len() as u64,
+                latest_activity: o.latest_activity,
             });
             quarantine.extend(o.quarantine.iter().cloned());
             warnings.extend(o.warnings.iter().cloned());
@@ -480,6 +487,7 @@ fn collect(
             rows_read: 0,
             rows_accepted: 0,
             rows_quarantined: 0,
+            latest_activity: None,
         }),
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod error;
 pub mod frame;
+pub mod guards;
 pub mod inbox;
 pub mod input;
 mod keys;
@@ -17,6 +18,7 @@ pub mod sources;
 pub mod validate;
 
 pub use error::IngestError;
+pub use guards::{Guard, LastRun, Limits, Refusal};
 pub use inbox::{
     InboxError, InboxRequest, Ingested, Made, NoProgress, SourceCount, SourceProgress, Staff,
     WhileReading, ingest_inbox,

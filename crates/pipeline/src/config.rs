@@ -9,7 +9,7 @@
 //! typed [`PipelineConfig`], which cannot fail once the first pass is clean.
 
 use retention_contract::Source;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -41,7 +41,7 @@ macro_rules! section {
         }
     ) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
         #[serde(deny_unknown_fields, default)]
         pub struct $name {
             $( $(#[$fdoc])* pub $field: $ty, )*
@@ -63,7 +63,7 @@ macro_rules! section {
 }
 
 /// A whole pipeline file.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineConfig {
     /// `[pipeline]`: name and stages.
@@ -106,6 +106,12 @@ section! {
         /// Largest quarantined share of a source of 100 rows or more before the run is
         /// refused (exit 3). Default 0.05.
         max_quarantine_share: f64 = 0.05, Kind::Float { min: 0.0, max: 1.0 };
+        /// Run guard *drop*: a source whose rows read fall below this share of the rows
+        /// the run in `current` read refuses the run (exit 3; `--accept drop`). Default 0.5.
+        min_rows_vs_last: f64 = 0.5, Kind::Float { min: 0.0, max: 1.0 };
+        /// Run guard *stale*: the most days as-of may be after the latest activity date
+        /// of the extracts (exit 3; `--accept stale`). Default 31.
+        max_staleness_days: u32 = 31, Kind::Int { min: 0, max: 36_500 };
         /// Monthly periods in the history window, ending with as-of's month. Default 120.
         history_months: u32 = 120, Kind::Int { min: 1, max: 1200 };
         /// Smallest group whose survey results are shown. Default 5.

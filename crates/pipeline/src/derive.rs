@@ -19,11 +19,22 @@ use retention_ingest::{OfficeSet, Outcome, Roster};
 use sha2::Sha256;
 use std::sync::Arc;
 
+/// The first 16 lowercase hex digits of HMAC-SHA256(key, message).
+fn hmac16(key: &[u8], message: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(message);
+    hex::encode(&mac.finalize().into_bytes()[..8])
+}
+
 /// The first 16 lowercase hex digits of HMAC-SHA256(key, worker_id) (section 3).
 pub fn worker_key(key: &[u8], worker_id: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
-    mac.update(worker_id.as_bytes());
-    hex::encode(&mac.finalize().into_bytes()[..8])
+    hmac16(key, worker_id.as_bytes())
+}
+
+/// The key's fingerprint, recorded in every manifest so that a changed key is noticed
+/// (section 2): HMAC-SHA256(key, `retention key fingerprint`), 16 hex digits.
+pub fn key_fingerprint(key: &[u8]) -> String {
+    hmac16(key, b"retention key fingerprint")
 }
 
 /// Pseudonyms of every roster worker, and the worker order sorted by pseudonym.
@@ -698,6 +709,13 @@ mod tests {
 
     fn day(y: i32, m: u32, d: u32) -> Day {
         Day::from_ymd(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn keys_and_the_fingerprint_by_hand() {
+        // Python: hmac.new(b'test-key', msg, hashlib.sha256).hexdigest()[:16]
+        assert_eq!(worker_key(b"test-key", "W1"), "ef7f416ddf8af4f1");
+        assert_eq!(key_fingerprint(b"test-key"), "a9f55859462f4a48");
     }
 
     /// Worker W1: hired 2025-01-20 in office 0, transferred to office 1 on 2025-02-10 (as

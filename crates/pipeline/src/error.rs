@@ -2,8 +2,7 @@
 
 use crate::config::ConfigProblem;
 use crate::warehouse::WarehouseError;
-use retention_contract::Source;
-use retention_ingest::{InboxError, IngestError};
+use retention_ingest::{InboxError, IngestError, Refusal};
 
 /// Why a run did not publish.
 #[derive(Debug, thiserror::Error)]
@@ -14,13 +13,22 @@ pub enum PipelineError {
     /// Sources are missing or unreadable as CSV headers (exit 2, or 1 for I/O).
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Inputs(Vec<IngestError>),
-    /// A quarantine share is over its limit (exit 3).
-    #[error("{}", refusal_text(.limit, .sources))]
-    QuarantineShare {
-        /// `max_quarantine_share`.
-        limit: f64,
-        /// (source, quarantined, read) of each source over the limit.
-        sources: Vec<(Source, u64, u64)>,
+    /// A quarantine share is over its limit or a run guard fired (exit 3); every rule
+    /// that fired, share first.
+    #[error("refused to publish: {}", retention_ingest::guards::describe(.0))]
+    Refused(Vec<Refusal>),
+    /// The pseudonym key differs from the one `current` was published with (exit 2).
+    #[error(
+        "the pseudonym key changed: the run in current ({run}) was published with key fingerprint {recorded}, this run's key has {now}, so no worker key would match the published history; set {env} to the key used before (or unset it to use WAREHOUSE/.pseudonym_key), or pass --new-pseudonym-key to start a new key on purpose",
+        env = crate::warehouse::PSEUDONYM_KEY_ENV
+    )]
+    KeyChanged {
+        /// The run in `current`.
+        run: String,
+        /// The fingerprint in its manifest.
+        recorded: String,
+        /// This run's key's fingerprint.
+        now: String,
     },
     /// The warehouse could not be locked or written (exit 1).
     #[error(transparent)]
@@ -44,28 +52,13 @@ pub enum PipelineError {
     },
 }
 
-fn refusal_text(limit: &f64, sources: &[(Source, u64, u64)]) -> String {
-    let parts: Vec<String> = sources
-        .iter()
-        .map(|(s, q, r)| {
-            format!(
-                "{s} has {q} of {r} rows quarantined ({:.1}%)",
-                100.0 * *q as f64 / *r as f64
-            )
-        })
-        .collect();
-    format!(
-        "refused to publish: {}, over max_quarantine_share {:.1}%; fix the extracts (see the quarantine with `retention validate`) or raise the limit in the pipeline file",
-        parts.join("; "),
-        100.0 * limit
-    )
-}
-
 impl PipelineError {
     /// The process exit code of CONTRACT.md section 2.
     pub fn exit_code(&self) -> i32 {
         match self {
-            PipelineError::Config(_) | PipelineError::Usage(_) => 2,
+            PipelineError::Config(_)
+            | PipelineError::Usage(_)
+            | PipelineError::KeyChanged { .. } => 2,
             PipelineError::Inputs(errors) => {
                 if errors.iter().all(IngestError::is_bad_input) {
                     2
@@ -73,7 +66,7 @@ impl PipelineError {
                     1
                 }
             }
-            PipelineError::QuarantineShare { .. } => 3,
+            PipelineError::Refused(_) => 3,
             PipelineError::Warehouse(_)
             | PipelineError::Sql(_)
             | PipelineError::Internal { .. } => 1,

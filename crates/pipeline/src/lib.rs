@@ -5,17 +5,19 @@
 pub mod config;
 pub mod curves;
 pub mod derive;
+pub mod dictionary;
 pub mod error;
 pub mod headline;
-mod manifest;
+pub mod manifest;
 pub mod outcomes;
+pub mod provenance;
 pub mod query;
 pub mod run;
 pub mod sql;
 pub mod sql_inputs;
 pub mod stage;
 pub mod suppression;
-mod tables;
+pub(crate) mod tables;
 pub mod warehouse;
 
 pub use config::{ConfigProblem, PipelineConfig};

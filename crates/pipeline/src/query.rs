@@ -28,9 +28,14 @@ pub enum QueryError {
     Statement(String),
 }
 
-/// A session over the warehouse's current run, with its tables and views.
+/// A session over the warehouse's current run, with its tables and views. `current` is
+/// resolved once, here: every table of the session is read from that one run folder, so
+/// a join never mixes two runs, even when a run publishes while the session is open.
 pub async fn open(warehouse: &Path) -> Result<SessionContext, QueryError> {
-    let current = warehouse.join("current");
+    let Some(run) = crate::warehouse::current_run(warehouse) else {
+        return Err(QueryError::NoCurrentRun(warehouse.to_path_buf()));
+    };
+    let current = warehouse.join("runs").join(run);
     if !current.join("run_manifest.json").is_file() {
         return Err(QueryError::NoCurrentRun(warehouse.to_path_buf()));
     }

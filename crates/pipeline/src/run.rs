@@ -1,14 +1,17 @@
 //! One pipeline run, start to finish, as the stages of the pipeline file: `ingest` (find,
 //! check and validate every input; refuse the run when a quarantine share is over its
-//! limit), `derive`, `sql`, `publish`. Each stage is a module of [`crate::stage`] with a
-//! typed input and output. `validate` stops after the checks ([`check`]).
+//! limit or a run guard fires), `derive`, `sql`, `publish`. Each stage is a module of
+//! [`crate::stage`] with a typed input and output. `validate` stops after the checks
+//! ([`check`]). Before any stage, the pseudonym key is checked against the one `current`
+//! was published with; after a failure, the run leaves its record in `runs/<id>.refused`.
 
 use crate::config::PipelineConfig;
 use crate::error::PipelineError;
+use crate::manifest::{CurrentRun, Record};
 use crate::stage;
 use crate::warehouse::Warehouse;
 use retention_contract::{Day, Reason, Source};
-use retention_ingest::{SourceCount, SourceProgress};
+use retention_ingest::{Guard, SourceCount, SourceProgress};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -40,6 +43,11 @@ pub struct RunRequest<'a> {
     pub config: PipelineConfig,
     /// Path of the pipeline file, for the manifest.
     pub pipeline_file: Option<PathBuf>,
+    /// Run guards let through this once (`--accept`).
+    pub accept: Vec<Guard>,
+    /// The pseudonym key may differ from the one `current` was published with
+    /// (`--new-pseudonym-key`).
+    pub new_pseudonym_key: bool,
     /// Progress display.
     pub progress: &'a dyn Progress,
 }
@@ -65,28 +73,106 @@ pub struct Published {
     pub attendance: Vec<crate::headline::ProgramAttendance>,
 }
 
-/// Runs the pipeline and publishes into `warehouse`.
+/// Runs the pipeline and publishes into `warehouse`. A run that fails or is refused
+/// leaves `current` as it was and records itself in `runs/<run id>.refused/`.
 pub fn run(request: &RunRequest<'_>, warehouse_root: &Path) -> Result<Published, PipelineError> {
     let started_at = chrono::Utc::now();
+    let mut record = Record {
+        run_id: format!(
+            "{}-{:05}",
+            started_at.format("%Y%m%dT%H%M%S%.3fZ"),
+            std::process::id() % 100_000
+        ),
+        started_at,
+        key_fingerprint: None,
+        counts: None,
+    };
+    let result = run_stages(request, warehouse_root, &mut record);
+    if let Err(error) = &result {
+        let manifest = record.refused(request, error);
+        match crate::warehouse::write_refused(warehouse_root, &record.run_id, &manifest) {
+            Ok(path) => {
+                tracing::info!(record = %path.display(), "the run did not publish; its record is kept")
+            }
+            Err(e) => tracing::warn!("cannot keep the record of this run: {e}"),
+        }
+    }
+    result
+}
+
+fn run_stages(
+    request: &RunRequest<'_>,
+    warehouse_root: &Path,
+    record: &mut Record,
+) -> Result<Published, PipelineError> {
     let warehouse = Warehouse::lock(warehouse_root)?;
+    let current = warehouse
+        .current_manifest()
+        .as_ref()
+        .and_then(CurrentRun::from_manifest);
     // Read now so that the survey can be scored while the other sources are read; a
     // problem with it is reported by `derive`, after validation's.
-    let key = warehouse.pseudonym_key();
+    let key = warehouse.pseudonym_key().map(|(key, _)| key);
+    if let Ok(key) = &key {
+        record.key_fingerprint = Some(check_key(request, key, current.as_ref())?);
+    }
     let progress = request.progress;
     let plan = request.config.build();
     tracing::debug!(stages = ?plan.stages, optional = ?plan.optional, "run plan");
 
     progress.stage("ingest");
     let mut ingested = stage::ingest::run(request, key.as_deref().ok())?;
+    record.counts = Some(ingested.checked.counts.clone());
+    let refusals = stage::ingest::refusals(
+        request,
+        &ingested.checked.counts,
+        current.as_ref().map(|c| &c.last),
+    );
+    if !refusals.is_empty() {
+        return Err(PipelineError::Refused(refusals));
+    }
 
     progress.stage("derive");
     let derived = stage::derive::run(request, &mut ingested, key)?;
-    let begun = stage::publish::begin(&warehouse, started_at)?;
+    let begun = stage::publish::begin(&warehouse, &record.run_id, request.as_of)?;
     let handover = stage::derive::write(request, &ingested, derived, &begun.folder)?;
 
     progress.stage("sql");
     let indicators = stage::sql::run(request, &ingested, handover)?;
 
     progress.stage("publish");
-    stage::publish::finish(request, &warehouse, begun, ingested, indicators)
+    stage::publish::finish(request, &warehouse, begun, record, ingested, indicators)
+}
+
+/// The key's fingerprint, refused (exit 2) when it differs from the one `current` was
+/// published with, unless the request allows a new key.
+fn check_key(
+    request: &RunRequest<'_>,
+    key: &[u8],
+    current: Option<&CurrentRun>,
+) -> Result<String, PipelineError> {
+    let now = crate::derive::key_fingerprint(key);
+    match current {
+        Some(CurrentRun {
+            key_fingerprint: Some(recorded),
+            last,
+        }) if *recorded != now => {
+            if !request.new_pseudonym_key {
+                return Err(PipelineError::KeyChanged {
+                    run: last.run_id.clone(),
+                    recorded: recorded.clone(),
+                    now,
+                });
+            }
+            tracing::warn!(from = %recorded, to = %now, "a new pseudonym key, as --new-pseudonym-key asks: worker keys will not match earlier runs");
+        }
+        Some(CurrentRun {
+            key_fingerprint: None,
+            last,
+        }) => {
+            tracing::info!(fingerprint = %now, current = %last.run_id, "the run in current records no key fingerprint: this run records one");
+        }
+        _ => {}
+    }
+    Ok(now)
 }

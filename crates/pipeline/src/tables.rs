@@ -1,8 +1,10 @@
 //! The tables of the ingest stage, built from what validation kept: `quarantine`,
-//! `source_counts` and `offices`.
+//! `source_counts` and `offices`; the data dictionary `columns`; and the
+//! `tenure_band_order` column every table with a `tenure_band` is published with.
 
 use arrow::array::{ArrayRef, Int64Builder, RecordBatch, StringBuilder};
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use retention_contract::TenureBand;
 use retention_contract::rows::OfficeRow;
 use retention_ingest::{Outcome, QuarantineRow, SourceCount};
 use std::sync::Arc;
@@ -92,4 +94,104 @@ pub(crate) fn offices_table(o: &Outcome<OfficeRow>) -> RecordBatch {
         Arc::new(standard.finish()),
     ];
     RecordBatch::try_new(Arc::new(schema), columns).expect("schema matches")
+}
+
+/// `batch` with a `tenure_band_order` column (Int64, [`TenureBand::order_of_label`])
+/// right after its `tenure_band` column, so that every published table with a band sorts
+/// by it naturally; a batch without `tenure_band`, or that has the order already, is
+/// returned as it is.
+pub(crate) fn with_tenure_band_order(batch: &RecordBatch) -> RecordBatch {
+    let schema = batch.schema();
+    let (Ok(at), Err(_)) = (
+        schema.index_of("tenure_band"),
+        schema.index_of("tenure_band_order"),
+    ) else {
+        return batch.clone();
+    };
+    let bands = arrow::compute::cast(batch.column(at), &DataType::Utf8)
+        .expect("a tenure_band column is text");
+    let bands = bands
+        .as_any()
+        .downcast_ref::<arrow::array::StringArray>()
+        .expect("cast to Utf8");
+    let order: arrow::array::Int64Array = bands
+        .iter()
+        .map(|b| b.and_then(TenureBand::order_of_label))
+        .collect();
+    let nullable = arrow::array::Array::null_count(&order) > 0 || schema.field(at).is_nullable();
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.insert(
+        at + 1,
+        Field::new("tenure_band_order", DataType::Int64, nullable),
+    );
+    let mut columns = batch.columns().to_vec();
+    columns.insert(at + 1, Arc::new(order));
+    RecordBatch::try_new(
+        Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())),
+        columns,
+    )
+    .expect("one more column of the batch's length")
+}
+
+/// The schema of the `columns` table (the data dictionary).
+pub(crate) fn columns_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("table_name", DataType::Utf8, false),
+        Field::new("column_name", DataType::Utf8, false),
+        Field::new("position", DataType::Int64, false),
+        Field::new("data_type", DataType::Utf8, false),
+        Field::new("nullable", DataType::Boolean, false),
+        Field::new("description", DataType::Utf8, false),
+        Field::new("contract_section", DataType::Utf8, false),
+    ]))
+}
+
+/// `columns`: one row per published column of `tables` (name and the schema written,
+/// `columns` itself included last), with its description and contract section from
+/// [`crate::dictionary`]. A column the dictionary lacks is an internal error: every
+/// published column is described.
+pub(crate) fn columns_table(tables: &[(String, SchemaRef)]) -> Result<RecordBatch, String> {
+    let own = columns_schema();
+    let mut all: Vec<(&str, &SchemaRef)> = tables.iter().map(|(n, s)| (n.as_str(), s)).collect();
+    all.push(("columns", &own));
+    let (mut table, mut column, mut position) = (
+        StringBuilder::new(),
+        StringBuilder::new(),
+        Int64Builder::new(),
+    );
+    let (mut data_type, mut nullable, mut description, mut section) = (
+        StringBuilder::new(),
+        arrow::array::BooleanBuilder::new(),
+        StringBuilder::new(),
+        StringBuilder::new(),
+    );
+    for (name, schema) in all {
+        for (i, field) in schema.fields().iter().enumerate() {
+            let doc = crate::dictionary::columns_of(name)
+                .find(|c| c.column == field.name())
+                .ok_or_else(|| {
+                    format!(
+                        "published column {name}.{} has no entry in the data dictionary (crates/pipeline/src/dictionary.rs)",
+                        field.name()
+                    )
+                })?;
+            table.append_value(name);
+            column.append_value(field.name());
+            position.append_value(i as i64 + 1);
+            data_type.append_value(field.data_type().to_string());
+            nullable.append_value(field.is_nullable());
+            description.append_value(doc.description);
+            section.append_value(doc.section);
+        }
+    }
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(table.finish()),
+        Arc::new(column.finish()),
+        Arc::new(position.finish()),
+        Arc::new(data_type.finish()),
+        Arc::new(nullable.finish()),
+        Arc::new(description.finish()),
+        Arc::new(section.finish()),
+    ];
+    Ok(RecordBatch::try_new(own, columns).expect("schema matches"))
 }

@@ -1,5 +1,6 @@
 //! Stage `ingest`: reads and validates the inbox (CONTRACT.md sections 1 and 2) through
-//! [`retention_ingest::ingest_inbox`], then applies the quarantine-share rule. While the
+//! [`retention_ingest::ingest_inbox`]; [`refusals`] then applies the quarantine-share
+//! rule and the run guards (`run::run` records the counts first). While the
 //! other sources are still being read, the survey is scored and the snapshots and
 //! sessions are grouped by worker on their own threads (see [`Overlap`]).
 
@@ -10,8 +11,8 @@ use arrow::array::RecordBatch;
 use retention_contract::rows::{EnrollmentRow, OfficeRow, SessionRow, SnapshotRow, SurveyRow};
 use retention_contract::{Day, Reason, Source};
 use retention_ingest::{
-    InboxRequest, Ingested as Inbox, OfficeSet, Outcome, QuarantineRow, Roster, SourceCount, Staff,
-    WhileReading, ingest_inbox,
+    InboxRequest, Ingested as Inbox, LastRun, Limits, OfficeSet, Outcome, QuarantineRow, Refusal,
+    Roster, SourceCount, Staff, WhileReading, ingest_inbox,
 };
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -34,11 +35,6 @@ impl Checked {
     /// Quarantined rows per (source, reason).
     pub fn by_reason(&self) -> BTreeMap<(Source, Reason), u64> {
         retention_ingest::inbox::by_reason(&self.quarantine)
-    }
-
-    /// Sources whose quarantined share is over the limit (only sources of 100 rows or more).
-    pub fn over_limit(&self, limit: f64) -> Vec<(Source, u64, u64)> {
-        retention_ingest::inbox::over_limit(&self.counts, limit)
     }
 
     /// The accepted workers.
@@ -147,8 +143,31 @@ pub fn check(request: &RunRequest<'_>) -> Result<Checked, PipelineError> {
     Ok(checked(inbox).0)
 }
 
-/// The stage: validation, the work overlapped with it, and the quarantine-share rule.
-/// `key` is the pseudonym key when it could be read.
+/// Every rule that refuses this inbox (CONTRACT.md section 2): the quarantine share,
+/// then the run guards the request does not accept. `last` is what the run in `current`
+/// read (None: no run is published, or `validate` was given no warehouse).
+pub fn refusals(
+    request: &RunRequest<'_>,
+    counts: &[SourceCount],
+    last: Option<&LastRun>,
+) -> Vec<Refusal> {
+    let s = &request.config.settings;
+    retention_ingest::guards::refusals(
+        counts,
+        &optional(request),
+        request.as_of,
+        last,
+        Limits {
+            max_quarantine_share: s.max_quarantine_share,
+            min_rows_vs_last: s.min_rows_vs_last,
+            max_staleness_days: s.max_staleness_days,
+        },
+        &request.accept,
+    )
+}
+
+/// The stage: validation and the work overlapped with it. `key` is the pseudonym key
+/// when it could be read.
 pub fn run(request: &RunRequest<'_>, key: Option<&[u8]>) -> Result<Ingested, PipelineError> {
     let optional = optional(request);
     let names = OnceLock::new();
@@ -164,14 +183,6 @@ pub fn run(request: &RunRequest<'_>, key: Option<&[u8]>) -> Result<Ingested, Pip
             made.sessions,
         )
     };
-    let limit = request.config.settings.max_quarantine_share;
-    let over = checked.over_limit(limit);
-    if !over.is_empty() {
-        return Err(PipelineError::QuarantineShare {
-            limit,
-            sources: over,
-        });
-    }
     Ok(Ingested {
         checked,
         survey,

@@ -3,37 +3,24 @@
 //! to the folder atomically ([`finish`]).
 
 use crate::error::PipelineError;
+use crate::manifest::Record;
 use crate::run::{CRASH_POINT_ENV, Published, RunRequest};
 use crate::stage::ingest::Ingested;
 use crate::stage::sql::Indicators;
 use crate::warehouse::{RunFolder, Warehouse};
+use retention_contract::Day;
 use tracing::info;
 
-/// A run folder being written, and when the run started.
+/// A run folder being written.
 pub struct Begun {
-    /// The run id (the folder's name under `runs/`).
-    pub run_id: String,
     /// The folder.
     pub folder: RunFolder,
-    started_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// Opens the run folder of a run that started at `started_at`.
-pub fn begin(
-    warehouse: &Warehouse,
-    started_at: chrono::DateTime<chrono::Utc>,
-) -> Result<Begun, PipelineError> {
-    let run_id = format!(
-        "{}-{:05}",
-        started_at.format("%Y%m%dT%H%M%S%.3fZ"),
-        std::process::id() % 100_000
-    );
-    let folder = warehouse.begin_run(&run_id)?;
-    Ok(Begun {
-        run_id,
-        folder,
-        started_at,
-    })
+/// Opens the run folder of run `run_id`.
+pub fn begin(warehouse: &Warehouse, run_id: &str, as_of: Day) -> Result<Begun, PipelineError> {
+    let folder = warehouse.begin_run(run_id, &as_of.to_string())?;
+    Ok(Begun { folder })
 }
 
 /// Writes the indicators and the manifest, then publishes the run.
@@ -41,14 +28,12 @@ pub fn finish(
     request: &RunRequest<'_>,
     warehouse: &Warehouse,
     begun: Begun,
+    record: &Record,
     ingested: Ingested,
     indicators: Indicators,
 ) -> Result<Published, PipelineError> {
-    let Begun {
-        run_id,
-        folder,
-        started_at,
-    } = begun;
+    let Begun { folder } = begun;
+    let run_id = record.run_id.clone();
     let mut written = indicators.written.clone();
     for (name, batch) in [
         ("office_indicators", &indicators.office_indicators),
@@ -58,18 +43,20 @@ pub fn finish(
         folder.write_table(name, batch)?;
         written.push((name, batch.num_rows()));
     }
+    // The data dictionary of what was just written, itself included.
+    let columns = crate::tables::columns_table(&folder.written_schemas()).map_err(|message| {
+        PipelineError::Internal {
+            step: "the data dictionary",
+            message,
+        }
+    })?;
+    folder.write_table("columns", &columns)?;
+    written.push(("columns", columns.num_rows()));
     if std::env::var(CRASH_POINT_ENV).as_deref() == Ok("after-tables") {
         std::process::abort();
     }
     let checked = ingested.checked;
-    let manifest = crate::manifest::manifest(
-        request,
-        &run_id,
-        started_at,
-        chrono::Utc::now(),
-        &checked.counts,
-        &written,
-    );
+    let manifest = record.published(request, &written);
     folder.write_manifest(&manifest)?;
     let run_dir = warehouse.commit(folder, request.config.publish.keep_runs as usize)?;
     info!(run_id = %run_id, run_dir = %run_dir.display(), "published; current now points at this run");
