@@ -1,7 +1,17 @@
 -- view: The trailing 12 months per office and tenure band: headcount, turnover, caseload, supervision and (suppressed) wellbeing.
 with indicators as (
     select * from warehouse.office_indicators
-    where period_type = 'trailing_12m'
+),
+
+bands as (
+    select * from warehouse.tenure_bands
+),
+
+ordered as (
+    select i.*, b.tenure_band_order
+    from indicators as i
+    inner join bands as b on i.tenure_band = b.tenure_band
+    where i.period_type = 'trailing_12m'
 ),
 
 final as (
@@ -27,7 +37,7 @@ final as (
         sts_high_share,
         burnout_mean,
         resilience_mean
-    from indicators
+    from ordered
 )
 
 select * from final

@@ -1,7 +1,17 @@
 -- view: Monthly headcount, separations and annualized turnover per office and tenure band.
 with indicators as (
     select * from warehouse.office_indicators
-    where period_type = 'month'
+),
+
+bands as (
+    select * from warehouse.tenure_bands
+),
+
+ordered as (
+    select i.*, b.tenure_band_order
+    from indicators as i
+    inner join bands as b on i.tenure_band = b.tenure_band
+    where i.period_type = 'month'
 ),
 
 final as (
@@ -18,7 +28,7 @@ final as (
         transfers_out,
         turnover_rate,
         voluntary_turnover_rate
-    from indicators
+    from ordered
 )
 
 select * from final

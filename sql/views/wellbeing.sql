@@ -3,6 +3,16 @@ with indicators as (
     select * from warehouse.office_indicators
 ),
 
+bands as (
+    select * from warehouse.tenure_bands
+),
+
+ordered as (
+    select i.*, b.tenure_band_order
+    from indicators as i
+    inner join bands as b on i.tenure_band = b.tenure_band
+),
+
 final as (
     select
         period_type,
@@ -20,7 +30,7 @@ final as (
         resilience_respondents,
         resilience_mean,
         resilience_low_share
-    from indicators
+    from ordered
 )
 
 select * from final

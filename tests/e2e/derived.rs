@@ -158,57 +158,54 @@ fn worker_spells_by_hand() {
 #[test]
 fn worker_months_by_hand() {
     let (_dir, wh) = published();
-    // `band` is the band and its order, as published side by side.
     let w2 = |month: &str, band: &str, days: u32, rest: &str| {
         format!("{W2}|{month}|B|SUPERVISOR|{band}|0.8|{days}|false|∅|{rest}")
     };
     let brs_r1 = "3.8333333333333335"; // 23 / 6
     let expected = vec![
-        w2("2023-06-01", "00-06m|1", 30, "∅|0|0|∅|∅|∅|false"),
-        w2("2023-07-01", "00-06m|1", 31, "∅|0|0|∅|∅|∅|false"),
-        w2("2023-08-01", "00-06m|1", 31, "∅|0|0|∅|∅|∅|false"),
+        w2("2023-06-01", "00-06m", 30, "∅|0|0|∅|∅|∅|false"),
+        w2("2023-07-01", "00-06m", 31, "∅|0|0|∅|∅|∅|false"),
+        w2("2023-08-01", "00-06m", 31, "∅|0|0|∅|∅|∅|false"),
         // RA1 runs 2023-09-15..2023-12-07: in_program from September to December.
-        w2("2023-09-01", "00-06m|1", 30, "∅|0|0|∅|∅|∅|true"),
+        w2("2023-09-01", "00-06m", 30, "∅|0|0|∅|∅|∅|true"),
         w2(
             "2023-10-01",
-            "00-06m|1",
+            "00-06m",
             31,
             &format!("∅|0|0|∅|∅|{brs_r1}|true"),
         ),
         // tenure on 2023-11-30 is 182 days: still 00-06m; on 2023-12-31 it is 213.
         w2(
             "2023-11-01",
-            "00-06m|1",
+            "00-06m",
             30,
             &format!("∅|0|0|∅|∅|{brs_r1}|true"),
         ),
         w2(
             "2023-12-01",
-            "06-12m|2",
+            "06-12m",
             31,
             &format!("∅|0|0|∅|∅|{brs_r1}|true"),
         ),
         // January: snapshot 9; group session 90 minutes, none individual; STSS 34; BRS
         // from R9 (5.0), the larger response_id of the two on 2024-01-31.
-        w2("2024-01-01", "06-12m|2", 31, "9.0|90|0|34.0|∅|5.0|false"),
+        w2("2024-01-01", "06-12m", 31, "9.0|90|0|34.0|∅|5.0|false"),
         // February: one individual session of 45 minutes (RETENTION).
-        w2("2024-02-01", "06-12m|2", 29, "∅|45|45|34.0|∅|5.0|false"),
+        w2("2024-02-01", "06-12m", 29, "∅|45|45|34.0|∅|5.0|false"),
         // R6 (2024-03-20) has no sts_total, so March keeps R2's 34.
-        w2("2024-03-01", "06-12m|2", 31, "∅|0|0|34.0|∅|5.0|false"),
+        w2("2024-03-01", "06-12m", 31, "∅|0|0|34.0|∅|5.0|false"),
         // W1 December in A: 10th..31st = 22 days.
-        format!("{W1}|2023-12-01|A|CASEWORKER|00-06m|1|1.0|22|false|∅|∅|0|0|∅|∅|∅|false"),
+        format!("{W1}|2023-12-01|A|CASEWORKER|00-06m|1.0|22|false|∅|∅|0|0|∅|∅|∅|false"),
         // January: A through the 14th (the transfer takes effect on the 15th), B from the
         // 15th. Snapshots 10 and 12 fall in A (mean 11), 20 in B. Supervision (60
         // individual + 90 group) goes on the row of the office held on January 31: B.
-        format!("{W1}|2024-01-01|A|CASEWORKER|00-06m|1|1.0|14|false|∅|11.0|∅|∅|∅|∅|∅|false"),
-        format!("{W1}|2024-01-01|B|CASEWORKER|00-06m|1|0.5|17|false|∅|20.0|150|60|∅|∅|∅|false"),
+        format!("{W1}|2024-01-01|A|CASEWORKER|00-06m|1.0|14|false|∅|11.0|∅|∅|∅|∅|∅|false"),
+        format!("{W1}|2024-01-01|B|CASEWORKER|00-06m|0.5|17|false|∅|20.0|150|60|∅|∅|∅|false"),
         // February: employed through the 29th, the termination date (snapshot 7 counts).
-        format!(
-            "{W1}|2024-02-01|B|CASEWORKER|00-06m|1|0.5|29|true|VOLUNTARY|7.0|0|0|∅|30.0|∅|false"
-        ),
+        format!("{W1}|2024-02-01|B|CASEWORKER|00-06m|0.5|29|true|VOLUNTARY|7.0|0|0|∅|30.0|∅|false"),
         // March: rehired on the 5th (27 days); the 1 March snapshot fell in the gap and
         // was quarantined; the burnout score carries over from the earlier spell.
-        format!("{W1}|2024-03-01|A|INVESTIGATOR|00-06m|1|1.0|27|false|∅|∅|120|120|∅|30.0|∅|true"),
+        format!("{W1}|2024-03-01|A|INVESTIGATOR|00-06m|1.0|27|false|∅|∅|120|120|∅|30.0|∅|true"),
     ];
     assert_eq!(table_lines(&wh, "worker_months"), expected);
 }
@@ -294,17 +291,15 @@ fn survey_scores_by_hand() {
         table_lines(&wh, "survey_scores"),
         [
             format!(
-                "R1|{W2}|2023-10-15|BRS|B|00-06m|1|6|{none4}|∅|∅|∅|3.8333333333333335|∅|∅|∅|∅|normal"
+                "R1|{W2}|2023-10-15|BRS|B|00-06m|6|{none4}|∅|∅|∅|3.8333333333333335|∅|∅|∅|∅|normal"
             ),
-            format!("R10|{W2}|2024-01-31|BRS|B|06-12m|2|6|{none4}|∅|∅|∅|3.0|∅|∅|∅|∅|normal"),
+            format!("R10|{W2}|2024-01-31|BRS|B|06-12m|6|{none4}|∅|∅|∅|3.0|∅|∅|∅|∅|normal"),
+            format!("R2|{W2}|2024-01-31|STSS|B|06-12m|17|34.0|10.0|14.0|10.0|∅|∅|∅|∅|mild|∅|∅|∅|∅"),
             format!(
-                "R2|{W2}|2024-01-31|STSS|B|06-12m|2|17|34.0|10.0|14.0|10.0|∅|∅|∅|∅|mild|∅|∅|∅|∅"
+                "R5|{W1}|2024-02-10|PROQOL5|B|00-06m|30|{none4}|30.0|30.0|30.0|∅|∅|moderate|moderate|moderate|∅"
             ),
-            format!(
-                "R5|{W1}|2024-02-10|PROQOL5|B|00-06m|1|30|{none4}|30.0|30.0|30.0|∅|∅|moderate|moderate|moderate|∅"
-            ),
-            format!("R6|{W2}|2024-03-20|STSS|B|06-12m|2|13|∅|10.0|∅|∅|∅|∅|∅|∅|∅|∅|∅|∅|∅"),
-            format!("R9|{W2}|2024-01-31|BRS|B|06-12m|2|6|{none4}|∅|∅|∅|5.0|∅|∅|∅|∅|high"),
+            format!("R6|{W2}|2024-03-20|STSS|B|06-12m|13|∅|10.0|∅|∅|∅|∅|∅|∅|∅|∅|∅|∅|∅"),
+            format!("R9|{W2}|2024-01-31|BRS|B|06-12m|6|{none4}|∅|∅|∅|5.0|∅|∅|∅|∅|high"),
         ]
     );
 }

@@ -1,7 +1,7 @@
 //! What a published warehouse says about itself (issue #12): file names unique to their
 //! run, `current.json`, provenance metadata in every file, a description for every
 //! column, declared sort orders that hold, the `columns` dictionary and docs/tables.md in
-//! agreement, `tenure_band_order`, and `retention query` sessions that never mix runs.
+//! agreement, `tenure_bands` and the views' `tenure_band_order`, and `retention query` sessions that never mix runs.
 
 use crate::util::{default_pipeline, generate, read_parquet, run_pipeline, table_file};
 use arrow::datatypes::SchemaRef;
@@ -254,25 +254,40 @@ fn assert_sorted(path: &Path, columns: &[&str]) {
 }
 
 #[test]
-fn tenure_band_order_sorts_the_bands() {
+fn tenure_bands_order_the_bands_in_every_view_that_shows_one() {
     let dir = tempfile::tempdir().unwrap();
     let wh = published(dir.path());
-    for table in ["office_indicators", "worker_months", "survey_scores"] {
-        let (names, rows) = read_parquet(&table_file(&wh, table));
-        let band = names.iter().position(|n| n == "tenure_band").unwrap();
-        assert_eq!(names[band + 1], "tenure_band_order", "{table}");
-        for row in &rows {
-            let expected = match row[band].as_str() {
-                "00-06m" => "1",
-                "06-12m" => "2",
-                "01-02y" => "3",
-                "02-05y" => "4",
-                "05y+" => "5",
-                "ALL" => "6",
-                other => panic!("{table}: band {other}"),
-            };
-            assert_eq!(row[band + 1], expected, "{table}");
-        }
+    assert_eq!(
+        crate::util::table_lines(&wh, "tenure_bands"),
+        [
+            "00-06m|1|0|182",
+            "06-12m|2|183|364",
+            "01-02y|3|365|729",
+            "02-05y|4|730|1825",
+            "05y+|5|1826|∅",
+            "ALL|6|∅|∅"
+        ]
+    );
+    // The contract's tables keep exactly their columns; the views carry the order.
+    let (names, _) = read_parquet(&table_file(&wh, "office_indicators"));
+    assert!(!names.iter().any(|n| n == "tenure_band_order"));
+    for view in ["office_risk", "supervision", "turnover_trend", "wellbeing"] {
+        let (code, out, err) = crate::util::run(&[
+            "query",
+            "--warehouse",
+            wh.to_str().unwrap(),
+            "--format",
+            "csv",
+            &format!(
+                "select distinct tenure_band, tenure_band_order from {view} order by tenure_band_order"
+            ),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(
+            out,
+            "tenure_band,tenure_band_order\n00-06m,1\n06-12m,2\n01-02y,3\n02-05y,4\n05y+,5\nALL,6\n",
+            "{view}"
+        );
     }
 }
 

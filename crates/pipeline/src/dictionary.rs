@@ -186,12 +186,6 @@ pub const COLUMNS: &[ColumnDoc] = &[
     ),
     c(
         "worker_months",
-        "tenure_band_order",
-        "",
-        "Sort key of tenure_band: 1 (00-06m) to 5 (05y+), 6 for ALL; order by it, not by the text.",
-    ),
-    c(
-        "worker_months",
         "fte",
         "4",
         "The worker's fte on that same day (0 to 1].",
@@ -287,12 +281,6 @@ pub const COLUMNS: &[ColumnDoc] = &[
         "tenure_band",
         "3",
         "The worker's tenure band on administered_on.",
-    ),
-    c(
-        "survey_scores",
-        "tenure_band_order",
-        "",
-        "Sort key of tenure_band: 1 (00-06m) to 5 (05y+), 6 for ALL; order by it, not by the text.",
     ),
     c(
         "survey_scores",
@@ -408,12 +396,6 @@ pub const COLUMNS: &[ColumnDoc] = &[
         "tenure_band",
         "5",
         "The tenure band, or ALL for every band; events are placed by the worker's band on their date.",
-    ),
-    c(
-        "office_indicators",
-        "tenure_band_order",
-        "",
-        "Sort key of tenure_band: 1 (00-06m) to 5 (05y+), 6 for ALL; order by it, not by the text.",
     ),
     c(
         "office_indicators",
@@ -706,6 +688,31 @@ pub const COLUMNS: &[ColumnDoc] = &[
         "7",
         "Sessions attended / sessions offered over the cohort's enrollments with both; null when fewer than min_group_size count.",
     ),
+    // tenure_bands
+    c(
+        "tenure_bands",
+        "tenure_band",
+        "3",
+        "A tenure band (00-06m, 06-12m, 01-02y, 02-05y, 05y+) or ALL.",
+    ),
+    c(
+        "tenure_bands",
+        "tenure_band_order",
+        "",
+        "Sort key: 1 (00-06m) to 5 (05y+), 6 for ALL; join on tenure_band and order by it, since the text sorts 06-12m last.",
+    ),
+    c(
+        "tenure_bands",
+        "first_tenure_day",
+        "3",
+        "First day of tenure (days since the spell started) in the band; null for ALL.",
+    ),
+    c(
+        "tenure_bands",
+        "last_tenure_day",
+        "3",
+        "Last day of tenure in the band; null for 05y+ (no end) and ALL.",
+    ),
     // columns
     c("columns", "table_name", "", "The published table."),
     c("columns", "column_name", "", "The column."),
@@ -845,7 +852,7 @@ mod tests {
                 "period_end",
                 "office_id",
                 "tenure_band",
-                "tenure_band_order"
+                "days"
             ]
         );
         assert_eq!(describe("offices", "nope"), None);

@@ -1,6 +1,6 @@
 //! The tables of the ingest stage, built from what validation kept: `quarantine`,
-//! `source_counts` and `offices`; the data dictionary `columns`; and the
-//! `tenure_band_order` column every table with a `tenure_band` is published with.
+//! `source_counts` and `offices`; the data dictionary `columns`; and `tenure_bands`, the
+//! bands' sort order.
 
 use arrow::array::{ArrayRef, Int64Builder, RecordBatch, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
@@ -96,41 +96,36 @@ pub(crate) fn offices_table(o: &Outcome<OfficeRow>) -> RecordBatch {
     RecordBatch::try_new(Arc::new(schema), columns).expect("schema matches")
 }
 
-/// `batch` with a `tenure_band_order` column (Int64, [`TenureBand::order_of_label`])
-/// right after its `tenure_band` column, so that every published table with a band sorts
-/// by it naturally; a batch without `tenure_band`, or that has the order already, is
-/// returned as it is.
-pub(crate) fn with_tenure_band_order(batch: &RecordBatch) -> RecordBatch {
-    let schema = batch.schema();
-    let (Ok(at), Err(_)) = (
-        schema.index_of("tenure_band"),
-        schema.index_of("tenure_band_order"),
-    ) else {
-        return batch.clone();
-    };
-    let bands = arrow::compute::cast(batch.column(at), &DataType::Utf8)
-        .expect("a tenure_band column is text");
-    let bands = bands
-        .as_any()
-        .downcast_ref::<arrow::array::StringArray>()
-        .expect("cast to Utf8");
-    let order: arrow::array::Int64Array = bands
-        .iter()
-        .map(|b| b.and_then(TenureBand::order_of_label))
-        .collect();
-    let nullable = arrow::array::Array::null_count(&order) > 0 || schema.field(at).is_nullable();
-    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
-    fields.insert(
-        at + 1,
-        Field::new("tenure_band_order", DataType::Int64, nullable),
-    );
-    let mut columns = batch.columns().to_vec();
-    columns.insert(at + 1, Arc::new(order));
-    RecordBatch::try_new(
-        Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())),
-        columns,
-    )
-    .expect("one more column of the batch's length")
+/// `tenure_bands`: each tenure band with its sort key, and `ALL` last, so that a reader
+/// orders bands by joining it (`order by tenure_band_order`) where their text would put
+/// 06-12m last; with the first and last tenure day of each band (section 3).
+pub(crate) fn tenure_bands_table() -> RecordBatch {
+    let (mut band, mut order) = (StringBuilder::new(), Int64Builder::new());
+    let (mut first, mut last) = (Int64Builder::new(), Int64Builder::new());
+    for b in TenureBand::ALL {
+        let (from, to) = b.tenure_days();
+        band.append_value(b.label());
+        order.append_option(TenureBand::order_of_label(b.label()));
+        first.append_value(i64::from(from));
+        last.append_option((to != i32::MAX).then_some(i64::from(to)));
+    }
+    band.append_value("ALL");
+    order.append_option(TenureBand::order_of_label("ALL"));
+    first.append_null();
+    last.append_null();
+    let schema = Schema::new(vec![
+        Field::new("tenure_band", DataType::Utf8, false),
+        Field::new("tenure_band_order", DataType::Int64, false),
+        Field::new("first_tenure_day", DataType::Int64, true),
+        Field::new("last_tenure_day", DataType::Int64, true),
+    ]);
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(band.finish()),
+        Arc::new(order.finish()),
+        Arc::new(first.finish()),
+        Arc::new(last.finish()),
+    ];
+    RecordBatch::try_new(Arc::new(schema), columns).expect("schema matches")
 }
 
 /// The schema of the `columns` table (the data dictionary).

@@ -356,10 +356,6 @@ impl RunFolder {
             path: path.clone(),
             message: e.to_string(),
         };
-        let batches: Vec<RecordBatch> = batches
-            .iter()
-            .map(crate::tables::with_tenure_band_order)
-            .collect();
         let schema = batches
             .first()
             .expect("a table is written from at least one batch")
@@ -373,7 +369,7 @@ impl RunFolder {
             crate::provenance::writer_properties(name, &self.run_id, &self.as_of, &described)
                 .map_err(perr)?;
         let mut writer = ArrowWriter::try_new(file, described, Some(props)).map_err(perr)?;
-        for batch in &batches {
+        for batch in batches {
             writer.write(batch).map_err(perr)?;
         }
         let file = writer.into_inner().map_err(perr)?;

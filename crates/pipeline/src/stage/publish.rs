@@ -35,10 +35,12 @@ pub fn finish(
     let Begun { folder } = begun;
     let run_id = record.run_id.clone();
     let mut written = indicators.written.clone();
+    let bands = crate::tables::tenure_bands_table();
     for (name, batch) in [
         ("office_indicators", &indicators.office_indicators),
         ("retention_curves", &indicators.retention_curves),
         ("program_outcomes", &indicators.program_outcomes),
+        ("tenure_bands", &bands),
     ] {
         folder.write_table(name, batch)?;
         written.push((name, batch.num_rows()));
