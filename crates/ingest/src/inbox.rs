@@ -446,10 +446,10 @@ struct Summary<'a> {
 }
 
 impl<'a> Summary<'a> {
-    fn of<R: SourceRow>(o: &'a Outcome<R>) -> Summary<'a> {
+    fn of<R>(o: &'a Outcome<R>) -> Summary<'a> {
         Summary {
             path: &o.path,
-            latest_activity: o.accepted.iter().filter_map(R::activity_date).max(),
+            latest_activity: o.latest_activity,
             sha256: &o.sha256,
             rows_read: o.rows_read,
             rows_accepted: o.rows_accepted(),

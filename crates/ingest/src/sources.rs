@@ -6,7 +6,7 @@ use crate::input::SourceFile;
 use crate::roster::{OfficeSet, Roster};
 use crate::validate::{Context, Outcome, QuarantineRow, ingest};
 use retention_contract::history::replay;
-use retention_contract::rows::{JobRow, OfficeRow};
+use retention_contract::rows::{JobRow, OfficeRow, SourceRow};
 use retention_contract::{Action, Reason, Sym};
 use std::collections::HashMap;
 
@@ -108,6 +108,12 @@ pub fn ingest_job_history(
     lines.retain(|_| keep.next().expect("flag"));
     let mut keep = invalid.iter().map(|b| !b);
     raws.retain(|_| keep.next().expect("flag"));
+    // Rows the replay refused no longer count for the stale guard.
+    outcome.latest_activity = outcome
+        .accepted
+        .iter()
+        .filter_map(SourceRow::activity_date)
+        .max();
     outcome.quarantine.extend(refused);
     outcome.quarantine.sort_by_key(|q| q.line);
     Ok((outcome, Roster::new(worker_ids, spells)))

@@ -57,6 +57,9 @@ pub struct Outcome<R> {
     pub rows_read: u64,
     /// Accepted rows, in file order.
     pub accepted: Vec<R>,
+    /// The latest [`SourceRow::activity_date`] of the accepted rows (the *stale* run
+    /// guard), kept as rows are accepted so that no second pass over them is needed.
+    pub latest_activity: Option<Day>,
     /// Line of each accepted row.
     pub lines: Vec<u32>,
     /// Text of each accepted row (kept only when asked for: job_history, which can
@@ -138,6 +141,7 @@ pub fn ingest<R: SourceRow>(
     let mut quarantine = Vec::new();
     let mut raws = Vec::new();
     let mut rows_read = 0u64;
+    let mut latest_activity: Option<Day> = None;
     let width = columns.position.len();
     let mut last_progress = 0u64;
     let mut progress_due = false;
@@ -270,6 +274,7 @@ pub fn ingest<R: SourceRow>(
         // What rules 11-15 need is taken from the row before it is stored: reading it
         // back from `candidates` would wait for earlier (cache-missing) stores to commit.
         let (response, office, employment) = (row.response(), row.office(), row.employment());
+        let activity = row.activity_date();
         let index = candidates.len() as u32;
         keys.add(&candidates, index, &row);
         candidates.push(row);
@@ -366,6 +371,7 @@ pub fn ingest<R: SourceRow>(
         }
 
         accepted_flags[index as usize] = true;
+        latest_activity = latest_activity.max(activity);
         if keep_raw {
             raws.push(String::from_utf8_lossy(rec.raw).into_owned());
         }
@@ -402,6 +408,7 @@ pub fn ingest<R: SourceRow>(
         ids,
         worker_of,
         warnings,
+        latest_activity,
     })
 }
 

@@ -624,3 +624,55 @@ fn hire_and_rehire_are_not_told_apart_and_a_same_office_transfer_is_valid() {
         ]]
     );
 }
+
+/// The stale guard's date (CONTRACT.md section 2) is the latest of the *accepted* rows:
+/// a job_history row the replay refuses, or any quarantined row, does not count.
+#[test]
+fn latest_activity_counts_accepted_rows_only() {
+    let inbox = Inbox::new();
+    inbox
+        .write(
+            "offices.csv",
+            csv(&["office_id,office_name,caseload_standard", "N1,North,12"]),
+        )
+        .write(
+            "job_history.csv",
+            csv(&[
+                "worker_id,effective_date,action,office_id,role,reason",
+                "b1,2020-01-01,HIRE,N1,CASEWORKER,",
+                "b1,2021-01-01,TERMINATION,,,VOLUNTARY",
+                "b1,2024-05-01,TERMINATION,,,VOLUNTARY", // INVALID_TRANSITION: not employed
+            ]),
+        )
+        .write(
+            "caseload_snapshots.csv",
+            csv(&[
+                "worker_id,snapshot_date,active_cases",
+                "b1,2020-06-30,4",
+                "b1,2020-12-31,5",
+                "b1,2022-03-01,6", // NOT_EMPLOYED
+            ]),
+        );
+    let read = retention_ingest::ingest_inbox(
+        &retention_ingest::InboxRequest {
+            inbox: inbox.path(),
+            as_of: crate::support::as_of(),
+            optional: &Source::ALL[2..],
+            progress: &retention_ingest::NoProgress,
+        },
+        &(),
+    )
+    .unwrap();
+    let latest: Vec<_> = read.counts.iter().map(|c| c.latest_activity).collect();
+    assert_eq!(
+        latest,
+        [
+            None,
+            Some(day("2021-01-01")),
+            Some(day("2020-12-31")),
+            None,
+            None,
+            None
+        ]
+    );
+}
