@@ -11,7 +11,9 @@ It generates a small agency with faults, runs the pipeline, then checks:
   (CONTRACT.md section 3: reversed items, proration, the 80% rule, bands);
 - worker_months' days per worker equal the days of worker_spells inside the window;
 - program_outcomes.attendance_rate equals one recomputed from the accepted enrollment lines;
-- no published table except quarantine holds a raw worker_id.
+- no published table except quarantine holds a raw worker_id;
+- every file carries its provenance (run id, as-of, table, versions) and a description
+  of every column, equal to the `columns` table's, and current.json names the run.
 """
 
 import csv
@@ -239,6 +241,36 @@ def main(binary):
     for row in tables["office_indicators"]:
         share = row["retention_focus_share"]
         check(share is None or 0.0 <= share <= 1.0, f"retention_focus_share {share} out of [0, 1]")
+
+    # Provenance: every file of the run says which run, as-of and table it is, and
+    # describes every column exactly as the published dictionary does.
+    import json
+    with open(os.path.join(wh, "current.json")) as f:
+        pointer = json.load(f)
+    run_id = os.path.basename(os.readlink(os.path.join(wh, "current")))
+    check(pointer["run_id"] == run_id and pointer["path"] == f"runs/{run_id}", f"current.json {pointer}")
+    check(pointer["as_of"] == AS_OF.isoformat(), f"current.json as_of {pointer['as_of']}")
+    dictionary = {(r["table_name"], r["column_name"]): r for r in table(wh, "columns")}
+    described = 0
+    for name in sorted(os.listdir(os.path.join(wh, "current"))):
+        files = sorted(glob.glob(os.path.join(wh, "current", name, "*.parquet")))
+        if not files:
+            continue
+        check([os.path.basename(f) for f in files] == [f"part-0-{run_id}.parquet"], f"{name} files {files}")
+        meta = pq.ParquetFile(files[0]).metadata
+        check(meta.created_by.startswith("retention version "), f"{name} created_by {meta.created_by}")
+        schema = pq.read_schema(files[0])
+        kv = {k.decode(): v.decode() for k, v in (meta.metadata or {}).items()}
+        check(kv.get("retention.run_id") == run_id, f"{name} run id {kv.get('retention.run_id')}")
+        check(kv.get("retention.as_of") == AS_OF.isoformat(), f"{name} as_of")
+        check(kv.get("retention.table") == name, f"{name} table {kv.get('retention.table')}")
+        for position, field in enumerate(schema, start=1):
+            text = (field.metadata or {}).get(b"description", b"").decode()
+            entry = dictionary.get((name, field.name))
+            check(entry is not None and text != "" and entry["description"] == text
+                  and entry["position"] == position, f"{name}.{field.name}: description {text!r} vs {entry}")
+            described += 1
+    check(described == len(dictionary), f"{described} columns in the files, {len(dictionary)} in the dictionary")
 
     # No raw worker id outside the quarantine.
     with open(os.path.join(inbox, "job_history.csv"), newline="", encoding="utf-8", errors="replace") as f:
