@@ -18,12 +18,13 @@ BENCH_ARGS := --workers 20000 --years 10 --offices 60 --faults 0.001 --seed 42 -
 demo: build
 	$(BIN_DEBUG) demo --dir demo-data
 
-## test: formatting, lints, every Rust test (unit, integration, end-to-end), and the independent pyarrow reader
+## test: formatting, lints, every Rust test (unit, integration, end-to-end), the independent pyarrow reader, and readers (pyarrow, DuckDB) racing publishing runs
 test: tools venv
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) nextest run --workspace --no-fail-fast
 	$(PYTHON) tests/independent_reader.py $(TARGET_DIR)/debug/retention
+	$(PYTHON) tests/reader_loop.py $(TARGET_DIR)/debug/retention
 
 ## bench: time and memory of the nightly run on the large synthetic agency (release build)
 bench: build-release
@@ -62,11 +63,13 @@ lint:
 tools:
 	@$(CARGO) nextest --version >/dev/null 2>&1 || $(CARGO) install --locked cargo-nextest
 
-# A local virtualenv with pyarrow, the independent reader of the published Parquet.
-venv: $(VENV)/.installed
-$(VENV)/.installed:
-	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check pyarrow
+# A local virtualenv with pyarrow and DuckDB, the independent readers of the published
+# Parquet. The stamp names what it holds, so an older venv gets what is new.
+VENV_PACKAGES := pyarrow duckdb
+venv: $(VENV)/.installed-pyarrow-duckdb
+$(VENV)/.installed-pyarrow-duckdb:
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(VENV_PACKAGES)
 	touch $@
 
 clean:
