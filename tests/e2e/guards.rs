@@ -65,6 +65,12 @@ fn snapshot(wh: &Path) -> (PathBuf, BTreeMap<PathBuf, Vec<u8>>) {
     (std::fs::read_link(&current).unwrap(), files)
 }
 
+/// The manifest of the run in `current`.
+fn current_manifest(wh: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(wh.join("current/run_manifest.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
 /// The records of refused runs, oldest first.
 fn refused_records(wh: &Path) -> Vec<serde_json::Value> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(wh.join("runs"))
@@ -151,10 +157,7 @@ fn a_sharp_drop_against_current_is_refused_until_accepted() {
     let big = inbox(&dir.path().join("big"), "120");
     let wh = dir.path().join("wh");
     assert_eq!(run_with(&big, &wh, "2025-06-30", &[]).0, 0);
-    let last: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(wh.join("current/run_manifest.json")).unwrap(),
-    )
-    .unwrap();
+    let last = current_manifest(&wh);
     let last_rows = last["inputs"][2]["rows_read"].as_u64().unwrap();
     let before = snapshot(&wh);
     // caseload_snapshots keeps its first 40% of rows (nothing else refers to them, so no
@@ -209,10 +212,7 @@ fn a_stale_as_of_is_refused_until_accepted() {
     let wh = dir.path().join("wh");
     assert_eq!(run_with(&inbox, &wh, "2025-06-30", &[]).0, 0);
     let before = snapshot(&wh);
-    let latest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(wh.join("current/run_manifest.json")).unwrap(),
-    )
-    .unwrap();
+    let latest = current_manifest(&wh);
     let latest_jobs = latest["inputs"][1]["latest_activity_date"]
         .as_str()
         .unwrap();
@@ -287,13 +287,7 @@ fn a_changed_key_is_refused_unless_asked_for() {
     let (code, err) = go(None, &[]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("created a new random pseudonym key"), "{err}");
-    let manifest = |wh: &Path| -> serde_json::Value {
-        serde_json::from_str(
-            &std::fs::read_to_string(wh.join("current/run_manifest.json")).unwrap(),
-        )
-        .unwrap()
-    };
-    let fingerprint = manifest(&wh)["key_fingerprint"]
+    let fingerprint = current_manifest(&wh)["key_fingerprint"]
         .as_str()
         .unwrap()
         .to_string();
@@ -303,7 +297,10 @@ fn a_changed_key_is_refused_unless_asked_for() {
     let (code, err) = go(None, &[]);
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("created a new"), "{err}");
-    assert_eq!(manifest(&wh)["key_fingerprint"], fingerprint.as_str());
+    assert_eq!(
+        current_manifest(&wh)["key_fingerprint"],
+        fingerprint.as_str()
+    );
     let before_second = snapshot(&wh);
     assert_ne!(before.0, before_second.0);
     // A shell with the variable set: another key.
@@ -321,7 +318,7 @@ fn a_changed_key_is_refused_unless_asked_for() {
     assert_eq!(refused_records(&wh).pop().unwrap()["exit_code"], 2);
     let (code, err) = go(Some("test-key"), &["--new-pseudonym-key"]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(manifest(&wh)["key_fingerprint"], "a9f55859462f4a48");
+    assert_eq!(current_manifest(&wh)["key_fingerprint"], "a9f55859462f4a48");
 }
 
 #[test]

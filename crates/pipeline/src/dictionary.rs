@@ -16,7 +16,8 @@ pub struct ColumnDoc {
     pub column: &'static str,
     /// One or two sentences for an analyst: what the value is, its unit, when it is null.
     pub description: &'static str,
-    /// The CONTRACT.md section that defines it ("" for a column the contract does not name).
+    /// The CONTRACT.md section that defines it ("1" to "7"; "" for a column the contract does
+    /// not name).
     pub section: &'static str,
 }
 
@@ -69,7 +70,12 @@ pub const COLUMNS: &[ColumnDoc] = &[
         "The record's text as read (invalid UTF-8 shown as U+FFFD); it may hold a raw worker id, so the file is owner-only.",
     ),
     // source_counts
-    c("source_counts", "source", "4", "The source."),
+    c(
+        "source_counts",
+        "source",
+        "4",
+        "The source: offices, job_history, caseload_snapshots, supervision_sessions, survey_responses or program_enrollments.",
+    ),
     c(
         "source_counts",
         "rows_read",
@@ -133,19 +139,19 @@ pub const COLUMNS: &[ColumnDoc] = &[
         "worker_spells",
         "start_office_id",
         "4",
-        "The office of the hiring action.",
+        "The office of the HIRE or REHIRE that starts the spell.",
     ),
     c(
         "worker_spells",
         "start_role",
         "4",
-        "The role of the hiring action.",
+        "The role of the HIRE or REHIRE that starts the spell: CASEWORKER, INVESTIGATOR, SUPERVISOR or OTHER.",
     ),
     c(
         "worker_spells",
         "duration_days",
         "4",
-        "Days in the spell: (end_date or as-of) - start_date + 1.",
+        "Days in the spell, both ends included: (end_date or as-of) - start_date + 1.",
     ),
     c(
         "worker_spells",
@@ -158,7 +164,7 @@ pub const COLUMNS: &[ColumnDoc] = &[
         "worker_months",
         "worker_key",
         "3",
-        "The worker's pseudonym.",
+        "The worker's pseudonym, as in worker_spells.",
     ),
     c(
         "worker_months",
@@ -188,7 +194,7 @@ pub const COLUMNS: &[ColumnDoc] = &[
         "worker_months",
         "fte",
         "4",
-        "The worker's fte on that same day (0 to 1].",
+        "The worker's fte (full-time equivalent, above 0 and at most 1) on that same day.",
     ),
     c(
         "worker_months",
@@ -413,7 +419,7 @@ pub const COLUMNS: &[ColumnDoc] = &[
         "office_indicators",
         "avg_headcount",
         "5",
-        "exposure_days / days.",
+        "Average number of workers employed: exposure_days / days.",
     ),
     c(
         "office_indicators",
@@ -437,7 +443,7 @@ pub const COLUMNS: &[ColumnDoc] = &[
         "office_indicators",
         "transfers_out",
         "5",
-        "Transfers to another office, placed on the last day in the old office.",
+        "TRANSFER rows that change office, placed on the day before the transfer (the last day in the old office).",
     ),
     c(
         "office_indicators",
@@ -467,7 +473,7 @@ pub const COLUMNS: &[ColumnDoc] = &[
         "office_indicators",
         "caseload_over_standard_share",
         "5",
-        "Share (0-1) of groups whose mean active_cases exceeds caseload_standard x fte; null when there is none.",
+        "Share (0-1) of those groups whose mean active_cases exceeds their mean caseload_standard x fte; null when there is none.",
     ),
     c(
         "office_indicators",
@@ -479,13 +485,13 @@ pub const COLUMNS: &[ColumnDoc] = &[
         "office_indicators",
         "supervision_compliance",
         "5",
-        "Share (0-1) of eligible months with at least the policy's minutes and individual minutes; null when none.",
+        "Share (0-1) of eligible months with >= supervision_minutes (default 240) minutes and >= supervision_individual_minutes (120) INDIVIDUAL; null when none.",
     ),
     c(
         "office_indicators",
         "supervision_hours_mean",
         "5",
-        "Mean supervision hours over eligible months; null when none.",
+        "Mean supervision hours (minutes / 60) per eligible month; null when there is none.",
     ),
     c(
         "office_indicators",
@@ -509,13 +515,13 @@ pub const COLUMNS: &[ColumnDoc] = &[
         "office_indicators",
         "sts_high_share",
         "5",
-        "Share (0-1) with sts_total >= 38; null when suppressed.",
+        "Share (0-1) of those respondents with sts_total >= 38; null when fewer than min_group_size respondents or suppressed.",
     ),
     c(
         "office_indicators",
         "burnout_respondents",
         "5",
-        "Workers with a ProQOL burnout score in the period.",
+        "Workers with a ProQOL burnout score in the period (their latest response in it).",
     ),
     c(
         "office_indicators",
@@ -527,13 +533,13 @@ pub const COLUMNS: &[ColumnDoc] = &[
         "office_indicators",
         "burnout_high_share",
         "5",
-        "Share (0-1) with proqol_bo >= 42; null when suppressed.",
+        "Share (0-1) of those respondents with proqol_bo >= 42; null when fewer than min_group_size respondents or suppressed.",
     ),
     c(
         "office_indicators",
         "resilience_respondents",
         "5",
-        "Workers with a BRS mean in the period.",
+        "Workers with a BRS mean in the period (their latest response in it).",
     ),
     c(
         "office_indicators",
@@ -545,7 +551,7 @@ pub const COLUMNS: &[ColumnDoc] = &[
         "office_indicators",
         "resilience_low_share",
         "5",
-        "Share (0-1) with brs_mean < 3.0; null when suppressed.",
+        "Share (0-1) of those respondents with brs_mean < 3.0; null when fewer than min_group_size respondents or suppressed.",
     ),
     // retention_curves
     c(
@@ -570,13 +576,13 @@ pub const COLUMNS: &[ColumnDoc] = &[
         "retention_curves",
         "at_risk",
         "6",
-        "Spells with duration >= t_days.",
+        "Spells started in the history window with duration >= t_days.",
     ),
     c(
         "retention_curves",
         "events",
         "6",
-        "Ended spells with duration <= t_days.",
+        "Ended spells (events) with duration <= t_days.",
     ),
     c(
         "retention_curves",
@@ -603,12 +609,17 @@ pub const COLUMNS: &[ColumnDoc] = &[
         "7",
         "RESILIENCE_ALLIANCE, SUPPORT_GROUP, RETENTION_SUPERVISION or OTHER.",
     ),
-    c("program_outcomes", "cohort_id", "7", "The cohort."),
+    c(
+        "program_outcomes",
+        "cohort_id",
+        "7",
+        "The cohort's id, as in program_enrollments.",
+    ),
     c(
         "program_outcomes",
         "measure",
         "7",
-        "sts_total, proqol_bo or brs_mean.",
+        "The score compared before and after: sts_total, proqol_bo or brs_mean.",
     ),
     c(
         "program_outcomes",
@@ -632,13 +643,13 @@ pub const COLUMNS: &[ColumnDoc] = &[
         "program_outcomes",
         "pre_mean",
         "7",
-        "Mean of the pre scores; null when pairs < min_group_size.",
+        "Mean pre score (latest response in start_date - 60 .. start_date + 14 days); null when pairs < min_group_size.",
     ),
     c(
         "program_outcomes",
         "post_mean",
         "7",
-        "Mean of the post scores; null when pairs < min_group_size.",
+        "Mean post score (earliest response after pre in end_date - 14 .. end_date + 90 days); null when pairs < min_group_size.",
     ),
     c(
         "program_outcomes",
@@ -674,7 +685,7 @@ pub const COLUMNS: &[ColumnDoc] = &[
         "program_outcomes",
         "retained_12m",
         "7",
-        "Share (0-1) of enrollees employed 365 days after their end_date; null when fewer than min_group_size count.",
+        "Share (0-1) of enrollees with end_date + 365 days <= as-of still employed on that day; null when fewer than min_group_size of them.",
     ),
     c(
         "program_outcomes",
@@ -686,7 +697,7 @@ pub const COLUMNS: &[ColumnDoc] = &[
         "program_outcomes",
         "attendance_rate",
         "7",
-        "Sessions attended / sessions offered over the cohort's enrollments with both; null when fewer than min_group_size count.",
+        "Share (0-1): sessions attended / offered over the cohort's enrollments with offered > 0 and attended given; null when fewer than min_group_size.",
     ),
     // tenure_bands
     c(
@@ -777,15 +788,21 @@ fn type_name(data_type: &DataType) -> String {
 /// from `schemas` (table name and the schema of its published file); a table missing from
 /// `schemas` has empty type and null columns.
 pub fn markdown(schemas: &[(&str, SchemaRef)]) -> String {
+    render(COLUMNS, schemas)
+}
+
+/// [`markdown`] of any list of columns (each table's columns together), so that the tests
+/// can render a hand-made one.
+fn render(docs: &[ColumnDoc], schemas: &[(&str, SchemaRef)]) -> String {
     let mut out = String::new();
-    let mut tables: Vec<&str> = COLUMNS.iter().map(|c| c.table).collect();
+    let mut tables: Vec<&str> = docs.iter().map(|c| c.table).collect();
     tables.dedup();
     for table in tables {
         out.push_str(&format!(
             "\n### {table}\n\n| column | type | null | description | contract |\n|---|---|---|---|---|\n"
         ));
         let schema = schemas.iter().find(|(t, _)| *t == table).map(|(_, s)| s);
-        for doc in columns_of(table) {
+        for doc in docs.iter().filter(|c| c.table == table) {
             let field = schema.and_then(|s| s.field_with_name(doc.column).ok());
             let (data_type, null) = field.map_or((String::new(), ""), |f| {
                 (
@@ -825,7 +842,12 @@ mod tests {
                 c.table,
                 c.column
             );
-            assert!(c.description.ends_with('.'), "{}.{}", c.table, c.column);
+            assert!(
+                c.description.len() > 1 && c.description.ends_with('.'),
+                "{}.{}",
+                c.table,
+                c.column
+            );
             assert!(c.description.len() < 200, "{}.{}", c.table, c.column);
         }
         // Each table's columns stand together.
@@ -877,5 +899,34 @@ mod tests {
              | `region` | text | yes | The office's region; null when the extract leaves it blank. | section 1 |\n\
              | `caseload_standard` | int64 | no | Cases per full-time worker the office's standard allows (1 to 100). | section 1 |"
         );
+    }
+
+    #[test]
+    fn markdown_escapes_pipes_names_types_and_leaves_an_unwritten_table_untyped() {
+        let docs = [
+            c("t", "day", "3", "A day | or none."),
+            c("t", "n", "", "A count."),
+            c("t", "flag", "4", "A flag."),
+            c("t", "amount", "5", "An amount."),
+            c("u", "x", "7", "Not written."),
+        ];
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("day", DataType::Date32, true),
+            Field::new("n", DataType::Int32, false),
+            Field::new("flag", DataType::Boolean, false),
+            Field::new("amount", DataType::Decimal128(10, 2), true),
+        ]));
+        let header = "| column | type | null | description | contract |\n|---|---|---|---|---|\n";
+        let expected = format!(
+            "\n### t\n\n{header}\
+             | `day` | date | yes | A day \\| or none. | section 3 |\n\
+             | `n` | int32 | no | A count. |  |\n\
+             | `flag` | boolean | no | A flag. | section 4 |\n\
+             | `amount` | {} | yes | An amount. | section 5 |\n\
+             \n### u\n\n{header}\
+             | `x` |  |  | Not written. | section 7 |\n\n",
+            DataType::Decimal128(10, 2)
+        );
+        assert_eq!(render(&docs, &[("t", schema)]), expected);
     }
 }
