@@ -9,7 +9,7 @@ use crate::config::PipelineConfig;
 use crate::error::PipelineError;
 use crate::manifest::{CurrentRun, Record};
 use crate::stage;
-use crate::warehouse::Warehouse;
+use crate::warehouse::{KeySource, Warehouse};
 use retention_contract::{Day, Reason, Source};
 use retention_ingest::{Guard, SourceCount, SourceProgress};
 use std::collections::BTreeMap;
@@ -112,7 +112,14 @@ fn run_stages(
         .and_then(CurrentRun::from_manifest);
     // Read now so that the survey can be scored while the other sources are read; a
     // problem with it is reported by `derive`, after validation's.
-    let key = warehouse.pseudonym_key().map(|(key, _)| key);
+    let key = warehouse.pseudonym_key().map(|(key, source)| {
+        let from = match source {
+            KeySource::Environment => crate::warehouse::PSEUDONYM_KEY_ENV,
+            KeySource::WarehouseFile | KeySource::Created => "WAREHOUSE/.pseudonym_key",
+        };
+        tracing::info!(from, "pseudonym key");
+        key
+    });
     if let Ok(key) = &key {
         record.key_fingerprint = Some(check_key(request, key, current.as_ref())?);
     }

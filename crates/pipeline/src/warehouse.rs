@@ -90,7 +90,9 @@ fn create_file(path: &Path, private: bool) -> io::Result<File> {
 /// Writes `bytes` to `path` through a temporary file and a rename, so that a reader sees
 /// the old content or the new, never a part.
 fn write_atomically(path: &Path, bytes: &[u8], private: bool) -> Result<(), WarehouseError> {
-    let tmp = path.with_extension("tmp");
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp");
+    let tmp = path.with_file_name(name);
     let mut file = create_file(&tmp, private).map_err(io_at(&tmp))?;
     file.write_all(bytes)
         .and_then(|_| file.sync_all())
