@@ -330,18 +330,11 @@ fn validate(args: &ValidateArgs) -> Result<(), Failure> {
         .as_ref()
         .and_then(retention_pipeline::manifest::CurrentRun::from_manifest);
     if let (Some(root), Some(current)) = (args.warehouse.as_deref(), &current) {
+        // The warehouse's key as a run would use it, without creating one.
         let key = retention_pipeline::warehouse::read_pseudonym_key(root)
             .map_err(|e| failed(e.to_string()))?;
-        if let (Some((key, _)), Some(recorded)) = (key, &current.key_fingerprint) {
-            let now = retention_pipeline::derive::key_fingerprint(&key);
-            if now != *recorded {
-                return Err(PipelineError::KeyChanged {
-                    run: current.last.run_id.clone(),
-                    recorded: recorded.clone(),
-                    now,
-                }
-                .into());
-            }
+        if let Some((key, _)) = key {
+            retention_pipeline::check_key(&request, &key, Some(current))?;
         }
     }
     let checked = match check(&request) {

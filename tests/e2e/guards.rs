@@ -44,6 +44,22 @@ fn run_with(inbox: &Path, wh: &Path, as_of: &str, extra: &[&str]) -> (i32, Strin
     (code, err)
 }
 
+/// `retention validate` with extra arguments; (exit code, stdout, stderr).
+fn validate_with(inbox: &Path, extra: &[&str]) -> (i32, String, String) {
+    let pipeline = default_pipeline(inbox);
+    let mut args = vec![
+        "validate",
+        "--inbox",
+        inbox.to_str().unwrap(),
+        "--as-of",
+        "2025-06-30",
+        "--pipeline",
+        pipeline.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 /// Every file under `current` (through the symlink) with its bytes, and where it points.
 fn snapshot(wh: &Path) -> (PathBuf, BTreeMap<PathBuf, Vec<u8>>) {
     fn walk(dir: &Path, base: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
@@ -176,28 +192,10 @@ fn a_sharp_drop_against_current_is_refused_until_accepted() {
     assert!(err.contains(&expected), "{err}\nexpected: {expected}");
     assert_eq!(snapshot(&wh), before);
     // validate says the same when told the warehouse, and skips the guard when not.
-    let (code, out, err) = run(&[
-        "validate",
-        "--inbox",
-        big.to_str().unwrap(),
-        "--as-of",
-        "2025-06-30",
-        "--warehouse",
-        wh.to_str().unwrap(),
-        "--pipeline",
-        default_pipeline(&big).to_str().unwrap(),
-    ]);
+    let (code, out, err) = validate_with(&big, &["--warehouse", wh.to_str().unwrap()]);
     assert_eq!(code, 3, "{out}{err}");
     assert!(err.contains(&expected), "{err}");
-    let (code, out, err) = run(&[
-        "validate",
-        "--inbox",
-        big.to_str().unwrap(),
-        "--as-of",
-        "2025-06-30",
-        "--pipeline",
-        default_pipeline(&big).to_str().unwrap(),
-    ]);
+    let (code, out, err) = validate_with(&big, &[]);
     assert!(out.contains("run guard drop not checked"), "{out}");
     assert_ne!(code, 3, "{err}");
     assert_eq!(snapshot(&wh), before, "validate writes nothing");
@@ -316,6 +314,10 @@ fn a_changed_key_is_refused_unless_asked_for() {
     assert!(err.contains("--new-pseudonym-key"), "{err}");
     assert_eq!(snapshot(&wh), before_second);
     assert_eq!(refused_records(&wh).pop().unwrap()["exit_code"], 2);
+    // validate --warehouse performs the same check (the test binary sets test-key).
+    let (code, _, err) = validate_with(&inbox, &["--warehouse", wh.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("the pseudonym key changed"), "{err}");
     let (code, err) = go(Some("test-key"), &["--new-pseudonym-key"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(current_manifest(&wh)["key_fingerprint"], "a9f55859462f4a48");

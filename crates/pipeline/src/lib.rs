@@ -23,4 +23,4 @@ pub mod warehouse;
 pub use config::{ConfigProblem, PipelineConfig};
 pub use error::PipelineError;
 pub use retention_ingest::{SourceCount, SourceProgress};
-pub use run::{Checked, Progress, Published, RunRequest, Silent, check, run};
+pub use run::{Checked, Progress, Published, RunRequest, Silent, check, check_key, run};

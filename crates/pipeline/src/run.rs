@@ -152,8 +152,9 @@ fn run_stages(
 }
 
 /// The key's fingerprint, refused (exit 2) when it differs from the one `current` was
-/// published with, unless the request allows a new key.
-fn check_key(
+/// published with, unless the request allows a new key (`run` and `validate --warehouse`
+/// both check here).
+pub fn check_key(
     request: &RunRequest<'_>,
     key: &[u8],
     current: Option<&CurrentRun>,
