@@ -268,9 +268,13 @@ def loop(read, kind, tally, stop, done, deadline, wh, *args):
             # The warehouse's own path is left out of the match: a temp dir's random name
             # could hold "eof" or "magic".
             text = f"{type(error).__name__}: {error}".replace(wh, "WH").lower()
-            if any(k in text for k in TORN):
+            # The operating system's "no such file" (errno 2) is a file that is gone, even
+            # when pyarrow wraps it in "could not read schema ... is this a parquet file?";
+            # only without it do decode words mean torn bytes.
+            gone = "no such file or directory" in text or "[errno 2]" in text
+            if not gone and any(k in text for k in TORN):
                 tally.add("torn", text[:400])
-            elif isinstance(error, FileNotFoundError) or any(k in text for k in NOT_FOUND):
+            elif gone or isinstance(error, FileNotFoundError) or any(k in text for k in NOT_FOUND):
                 if not_found_explained(wh, kind, before, error):
                     tally.add("not_found")  # and read again, from a fresh resolve
                 else:
