@@ -6,7 +6,9 @@
 //! read each worker-month's caseload and supervision from the same stateless functions
 //! ([`Agency::load_ratio`], [`Agency::supervision`]) that fed the separation hazard, so the
 //! effects the analytics should find (caseload, missed supervision, secondary traumatic
-//! stress, resilience, the Resilience Alliance program) are really in the data.
+//! stress, resilience, the Resilience Alliance program) are really in the data. The hazard
+//! itself is the pure [`Agency::hazard`], which the generator's truth (module `truth`)
+//! evaluates again along each worker's path to give their true separation probability.
 
 use chrono::{Datelike, Days, Months, NaiveDate};
 use rand::{Rng, SeedableRng};
@@ -255,6 +257,43 @@ impl Agency {
         }
     }
 
+    /// Monthly separation hazard of `worker` in simulated month `m`: the probability that
+    /// the simulation terminates them in that month, given that they are employed at the
+    /// month's start in a spell that started on `spell_start` and work in `office`.
+    ///
+    /// A pure function of the agency: the simulation calls it for every worker employed
+    /// when a month's separations are drawn, and the generator's truth (module `truth`)
+    /// calls it along each worker's simulated path. Programs enter only once they have
+    /// started (`start <= ms`), so the worker's final program list gives the same value the
+    /// simulation saw while the list was still growing.
+    pub(crate) fn hazard(&self, worker: u32, spell_start: NaiveDate, office: u16, m: u32) -> f64 {
+        let ms = self.month_start(m);
+        let w = &self.workers[worker as usize];
+        let tenure = (ms - spell_start).num_days();
+        let mut log_h = BASE_MONTHLY_HAZARD.ln();
+        if tenure < 365 {
+            log_h += 0.75;
+        }
+        if tenure > 15 * 365 {
+            log_h += 0.6;
+        }
+        let ratio = self.load_ratio(worker, office, m as i64);
+        log_h += 1.0 * (ratio - 1.0).clamp(-0.3, 0.8);
+        if self.supervision(worker, m as i64) != Supervision::Full {
+            log_h += 0.45;
+        }
+        log_h += 0.30 * w.sts_level(ms);
+        log_h -= 0.25 * w.resilience();
+        for &(start, end) in &w.programs {
+            if start <= ms && ms <= end {
+                log_h -= 0.1;
+            } else if end < ms && ms <= end + Days::new(730) {
+                log_h -= 0.3;
+            }
+        }
+        log_h.exp().min(0.6)
+    }
+
     /// A date on which the worker is not employed (before the first hire, in a gap between
     /// spells, or after the last termination), within 1950..=as-of.
     pub(crate) fn idle_date<R: Rng>(&self, worker: u32, rng: &mut R) -> Option<NaiveDate> {
@@ -322,10 +361,27 @@ struct Simulation {
     target: Vec<f64>,
     supervisors: Vec<Vec<u32>>,
     rehires: Vec<(NaiveDate, u32)>,
+    /// When kept (tests only): every hazard drawn against.
+    hazard_log: Option<HazardLog>,
 }
+
+/// Separation hazards as drawn against: (worker, month, hazard).
+type HazardLog = Vec<(u32, u32, f64)>;
 
 /// Runs the simulation for `spec`. The spec has been validated.
 pub(crate) fn simulate(spec: &AgencySpec) -> Agency {
+    run_simulation(spec, None).0
+}
+
+/// Runs the simulation for `spec` and also returns every separation hazard it drew
+/// against, as (worker, month, hazard), in the order drawn.
+#[cfg(test)]
+pub(crate) fn simulate_logging_hazards(spec: &AgencySpec) -> (Agency, HazardLog) {
+    let (agency, log) = run_simulation(spec, Some(Vec::new()));
+    (agency, log.unwrap_or_default())
+}
+
+fn run_simulation(spec: &AgencySpec, hazard_log: Option<HazardLog>) -> (Agency, Option<HazardLog>) {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let months = spec.years * 12;
     let as_of_month = spec.as_of.with_day(1).expect("day 1 exists");
@@ -354,6 +410,7 @@ pub(crate) fn simulate(spec: &AgencySpec) -> Agency {
         target,
         supervisors: vec![Vec::new(); office_count],
         rehires: Vec::new(),
+        hazard_log,
     };
     sim.initial_workforce(spec.workers);
     let programs = sim.program_schedule(spec.workers);
@@ -372,6 +429,7 @@ pub(crate) fn simulate(spec: &AgencySpec) -> Agency {
         sim.rehires_due(me);
         sim.hires(m, spec.workers, ms, me);
     }
+    let hazard_log = sim.hazard_log;
     let mut agency = sim.agency;
     for w in &mut agency.workers {
         w.spells = spells_of(&w.events);
@@ -384,7 +442,7 @@ pub(crate) fn simulate(spec: &AgencySpec) -> Agency {
             b.worker,
         ))
     });
-    agency
+    (agency, hazard_log)
 }
 
 /// Spells from a worker's events in date order.
@@ -769,34 +827,6 @@ impl Simulation {
         }
     }
 
-    fn hazard(&self, worker: u32, m: u32, ms: NaiveDate) -> f64 {
-        let live = &self.live[worker as usize];
-        let w = &self.agency.workers[worker as usize];
-        let tenure = (ms - live.spell_start).num_days();
-        let mut log_h = BASE_MONTHLY_HAZARD.ln();
-        if tenure < 365 {
-            log_h += 0.75;
-        }
-        if tenure > 15 * 365 {
-            log_h += 0.6;
-        }
-        let ratio = self.agency.load_ratio(worker, live.office, m as i64);
-        log_h += 1.0 * (ratio - 1.0).clamp(-0.3, 0.8);
-        if self.agency.supervision(worker, m as i64) != Supervision::Full {
-            log_h += 0.45;
-        }
-        log_h += 0.30 * w.sts_level(ms);
-        log_h -= 0.25 * w.resilience();
-        for &(start, end) in &w.programs {
-            if start <= ms && ms <= end {
-                log_h -= 0.1;
-            } else if end < ms && ms <= end + Days::new(730) {
-                log_h -= 0.3;
-            }
-        }
-        log_h.exp().min(0.6)
-    }
-
     fn separation_reason(&mut self, tenure_days: i64) -> SeparationReason {
         if tenure_days > 12 * 365 && self.rng.random_bool(0.45) {
             return SeparationReason::Retirement;
@@ -817,9 +847,12 @@ impl Simulation {
         let mut i = 0;
         while i < self.employed.len() {
             let worker = self.employed[i];
-            let h = self.hazard(worker, m, ms);
-            let u: f64 = self.rng.random();
             let live = self.live[worker as usize];
+            let h = self.agency.hazard(worker, live.spell_start, live.office, m);
+            if let Some(log) = &mut self.hazard_log {
+                log.push((worker, m, h));
+            }
+            let u: f64 = self.rng.random();
             if u < h {
                 let lo = ms
                     .max(live.last_action + Days::new(1))

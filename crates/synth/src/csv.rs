@@ -54,6 +54,13 @@ pub(crate) struct Fields {
     ends: Vec<usize>,
 }
 
+/// Appends the id every source file gives simulated worker `worker`: `W` and its number
+/// plus one, zero-padded to six digits (more when needed).
+pub(crate) fn push_worker_id(buf: &mut Vec<u8>, worker: u32) {
+    buf.push(b'W');
+    push_uint(buf, worker as u64 + 1, 6);
+}
+
 fn push_uint(buf: &mut Vec<u8>, mut n: u64, min_width: usize) {
     let mut tmp = [0u8; 20];
     let mut i = tmp.len();
@@ -113,7 +120,8 @@ impl Fields {
 
     /// A worker id: `W` and six digits (more when needed).
     pub(crate) fn worker(&mut self, worker: u32) {
-        self.id("W", worker as u64 + 1, 6);
+        push_worker_id(&mut self.bytes, worker);
+        self.end();
     }
 
     /// An office id.

@@ -8,6 +8,12 @@
 //! produce no quarantine at all under the contract; bad rows (module `faults`) are added
 //! beside them, never by corrupting a clean row, so nothing cascades. Output is a pure
 //! function of the [`AgencySpec`]: the same spec gives byte-identical files.
+//!
+//! Beside the inbox the generator writes what no source file can tell: `true_risk.csv`,
+//! each backtest worker's true probability of separating in the 12 months after
+//! `train_end = as_of - 365 days`, taken from the simulation's own hazards, and whether
+//! they did (module `truth`; summarised in [`TruthSummary`]). The pipeline ignores the file;
+//! tests and benchmarks score its risk-model backtest against this best possible model.
 
 #![deny(missing_docs)]
 
@@ -18,6 +24,7 @@ mod emit;
 mod faults;
 mod noise;
 mod rows;
+mod truth;
 
 use std::fs;
 use std::io::Write;
@@ -48,7 +55,7 @@ pub struct AgencySpec {
 }
 
 /// What [`generate`] wrote.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct GeneratedInbox {
     /// (source name, data records written: clean and injected), in the order offices,
     /// job_history, caseload_snapshots, supervision_sessions, survey_responses,
@@ -56,6 +63,34 @@ pub struct GeneratedInbox {
     pub rows: Vec<(&'static str, u64)>,
     /// Bad rows injected in total (the data rows of `expected_quarantine.csv`).
     pub faults: u64,
+    /// The truth of the risk-model backtest, as written to `true_risk.csv`.
+    pub truth: TruthSummary,
+}
+
+/// Summary of `true_risk.csv`: the simulation's own separation probabilities for the
+/// workers of the risk-model backtest (CONTRACT.md section 9), and what became of them.
+///
+/// The workers are those employed on `train_end` less those whose spell ends on it. A
+/// worker's true probability is `1 - prod(1 - h_m)` over the simulated months after
+/// `train_end` up to as-of, `h_m` being the monthly separation hazard the simulation drew
+/// their fate from, evaluated along their simulated path (and, after a termination, as if
+/// they had stayed); the month containing `train_end`, unless it is the month's last day,
+/// adds the hazard of a termination after `train_end` given none up to it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TruthSummary {
+    /// as_of - 365 days.
+    pub train_end: NaiveDate,
+    /// Workers in the backtest (data rows of `true_risk.csv`); 0 when nobody qualifies.
+    pub workers: u64,
+    /// Those whose spell containing `train_end` ends with a TERMINATION in
+    /// (train_end, as_of].
+    pub events: u64,
+    /// Sum of the true probabilities: the events a perfectly calibrated model expects.
+    pub expected_events: f64,
+    /// Probability that a random worker with an event has a higher true probability than a
+    /// random one without, ties counting one half: the best AUC any model can expect. None
+    /// when no worker or every worker has an event.
+    pub auc: Option<f64>,
 }
 
 /// Why [`generate`] failed.
@@ -149,10 +184,20 @@ fn run<S: csv::Source>(
     sink.finish()
 }
 
+fn write_file(path: &Path, text: &str) -> Result<(), SynthError> {
+    fs::File::create(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| SynthError::io(path, e))
+}
+
 /// Simulates the agency of `spec` and writes its inbox into `out` (created if missing): the
-/// six source files and `expected_quarantine.csv` (`source,line,reason` for every injected
-/// bad row; only the header when `spec.faults` is 0). `progress` is called with the source
-/// name as each file starts.
+/// six source files, `expected_quarantine.csv` (`source,line,reason` for every injected
+/// bad row; only the header when `spec.faults` is 0) and `true_risk.csv`
+/// (`worker_id,p_separation_12m,separated`: one row per worker of the risk-model backtest,
+/// sorted by worker_id, with the worker_id of the source files, the true probability in
+/// Rust's shortest round-trip form and `true`/`false`; only the header when nobody was
+/// employed on `train_end`; see [`TruthSummary`]). `progress` is called with the source
+/// name as each file starts, then with `expected_quarantine` and `true_risk`.
 pub fn generate(
     spec: &AgencySpec,
     out: &Path,
@@ -222,11 +267,13 @@ pub fn generate(
             faults += 1;
         }
     }
-    fs::File::create(&path)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .map_err(|e| SynthError::io(&path, e))?;
+    write_file(&path, &text)?;
+    progress("true_risk");
+    let truth = truth::truth(a);
+    write_file(&out.join(truth::TRUE_RISK), &truth.csv())?;
     Ok(GeneratedInbox {
         rows: summaries.iter().map(|s| (s.name, s.records)).collect(),
         faults,
+        truth: truth.summary(),
     })
 }

@@ -5,6 +5,7 @@ use crate::support::{SOURCES, run, spec};
 fn files() -> Vec<String> {
     let mut names: Vec<String> = SOURCES.iter().map(|s| format!("{s}.csv")).collect();
     names.push("expected_quarantine.csv".into());
+    names.push("true_risk.csv".into());
     names
 }
 

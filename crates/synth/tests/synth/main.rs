@@ -5,3 +5,4 @@ mod determinism;
 mod fault_share;
 mod realism;
 mod support;
+mod truth;
