@@ -21,22 +21,27 @@
 pub struct Options {
     /// The ridge penalty lambda (0: plain maximum likelihood).
     pub ridge: f64,
-    /// Which columns the penalty applies to (usually every one but the intercept); empty
-    /// means every column.
-    pub penalized: Vec<bool>,
+    /// Each column's share of the penalty: column j is penalised by `ridge * penalties[j]`
+    /// (0 for the intercept; more than 1 to shrink a group, such as office effects, harder).
+    /// Columns past the end of the list, and every column when it is empty, take 1.
+    pub penalties: Vec<f64>,
     /// At most this many Newton steps.
     pub max_iterations: usize,
     /// Converged when no coefficient moves by more than this in a step.
     pub tolerance: f64,
+    /// Starting coefficients (missing ones start at 0): an intercept started at the
+    /// logit of the event rate saves Newton steps.
+    pub start: Vec<f64>,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             ridge: 0.0,
-            penalized: Vec::new(),
+            penalties: Vec::new(),
             max_iterations: 50,
             tolerance: 1e-10,
+            start: Vec::new(),
         }
     }
 }
@@ -115,6 +120,40 @@ fn log1p_exp(x: f64) -> f64 {
     }
 }
 
+/// The rows of a design, visited one at a time as their non-zero entries: a hazard
+/// design is mostly zeros (indicators, one office column of many), so neither its storage
+/// nor the fit's sums need the zeros.
+pub trait Design {
+    /// Rows.
+    fn rows(&self) -> usize;
+    /// Columns.
+    fn columns(&self) -> usize;
+    /// Replaces `out` with row `i`'s non-zero entries `(column, value)`, in column order.
+    fn row(&self, i: usize, out: &mut Vec<(usize, f64)>);
+}
+
+/// A dense row-major design.
+pub struct Dense<'a> {
+    /// The values, row after row.
+    pub x: &'a [f64],
+    /// Columns per row.
+    pub columns: usize,
+}
+
+impl Design for Dense<'_> {
+    fn rows(&self) -> usize {
+        self.x.len() / self.columns.max(1)
+    }
+    fn columns(&self) -> usize {
+        self.columns
+    }
+    fn row(&self, i: usize, out: &mut Vec<(usize, f64)>) {
+        out.clear();
+        let row = &self.x[i * self.columns..(i + 1) * self.columns];
+        out.extend(row.iter().copied().enumerate().filter(|(_, v)| *v != 0.0));
+    }
+}
+
 /// Fits `y` (0 or 1, or a share) on the rows of `x` (row-major, `columns` wide) with
 /// optional weights (each row counts `w` times).
 pub fn fit(
@@ -124,38 +163,56 @@ pub fn fit(
     weights: Option<&[f64]>,
     options: &Options,
 ) -> Result<Fit, FitError> {
-    let rows = y.len();
-    if columns == 0 || x.len() != rows * columns || weights.is_some_and(|w| w.len() != rows) {
+    if columns == 0 || x.len() != y.len() * columns {
         return Err(FitError::Shape {
             rows: x.len() / columns.max(1),
+            columns,
+            outcomes: y.len(),
+            weights: weights.map_or(y.len(), <[f64]>::len),
+        });
+    }
+    fit_design(&Dense { x, columns }, y, weights, options)
+}
+
+/// [`fit`] over any [`Design`].
+pub fn fit_design(
+    design: &dyn Design,
+    y: &[f64],
+    weights: Option<&[f64]>,
+    options: &Options,
+) -> Result<Fit, FitError> {
+    let (rows, columns) = (y.len(), design.columns());
+    if columns == 0 || design.rows() != rows || weights.is_some_and(|w| w.len() != rows) {
+        return Err(FitError::Shape {
+            rows: design.rows(),
             columns,
             outcomes: rows,
             weights: weights.map_or(rows, <[f64]>::len),
         });
     }
-    if !x
+    let mut entries = Vec::with_capacity(columns);
+    let mut finite = y
         .iter()
-        .chain(y)
         .chain(weights.unwrap_or(&[]))
-        .all(|v| v.is_finite())
-    {
+        .all(|v| v.is_finite());
+    for i in 0..rows {
+        design.row(i, &mut entries);
+        finite &= entries.iter().all(|(_, v)| v.is_finite());
+    }
+    if !finite {
         return Err(FitError::NotFinite);
     }
     let weight = |i: usize| weights.map_or(1.0, |w| w[i]);
     let penalty: Vec<f64> = (0..columns)
-        .map(|j| {
-            if options.penalized.get(j).copied().unwrap_or(true) {
-                options.ridge
-            } else {
-                0.0
-            }
-        })
+        .map(|j| options.ridge * options.penalties.get(j).copied().unwrap_or(1.0))
         .collect();
     let objective = |beta: &[f64]| -> f64 {
+        let mut entries = Vec::with_capacity(columns);
         let mut total = 0.0;
-        for i in 0..rows {
-            let eta: f64 = dot(&x[i * columns..(i + 1) * columns], beta);
-            total += weight(i) * (y[i] * eta - log1p_exp(eta));
+        for (i, &yi) in y.iter().enumerate() {
+            design.row(i, &mut entries);
+            let eta: f64 = entries.iter().map(|&(j, v)| v * beta[j]).sum();
+            total += weight(i) * (yi * eta - log1p_exp(eta));
         }
         total
             - 0.5
@@ -167,19 +224,31 @@ pub fn fit(
     };
 
     let mut beta = vec![0.0; columns];
+    for (b, s) in beta.iter_mut().zip(&options.start) {
+        *b = *s;
+    }
     let mut current = objective(&beta);
     let mut iterations = 0;
     let mut converged = false;
     let mut hessian = vec![0.0; columns * columns];
     while iterations < options.max_iterations {
         iterations += 1;
-        let (gradient, h) = newton_system(x, columns, y, &weight, &beta, &penalty);
+        let (gradient, h) = newton_system(design, y, &weight, &beta, &penalty);
         hessian = h;
         let step = cholesky_solve(&hessian, columns, &gradient)?;
         // Converged when the full Newton step moves no coefficient by more than the
         // tolerance (judged on the step, not on the objective, whose changes near the
         // optimum are below the precision of its sum).
         let largest = step.iter().fold(0.0_f64, |m, d| m.max(d.abs()));
+        if largest < options.tolerance {
+            // The step is below the tolerance: take it without a line search.
+            for (b, d) in beta.iter_mut().zip(&step) {
+                *b += d;
+            }
+            current = objective(&beta);
+            converged = true;
+            break;
+        }
         // Halve the step while it would lower the objective by more than rounding can
         // (it rarely must: the objective is concave).
         let slack = 1e-12 * current.abs().max(1.0);
@@ -199,23 +268,14 @@ pub fn fit(
         }
         beta = next;
         current = value;
-        if largest < options.tolerance {
-            converged = true;
-            break;
-        }
     }
     // The standard errors come from the system at the solution.
-    let (_, h) = newton_system(x, columns, y, &weight, &beta, &penalty);
+    let (_, h) = newton_system(design, y, &weight, &beta, &penalty);
     if converged {
         hessian = h;
     }
-    let standard_errors = (0..columns)
-        .map(|j| {
-            let mut unit = vec![0.0; columns];
-            unit[j] = 1.0;
-            cholesky_solve(&hessian, columns, &unit).map(|column| column[j].sqrt())
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let inverse_diagonal = cholesky_inverse_diagonal(&hessian, columns)?;
+    let standard_errors = inverse_diagonal.iter().map(|v| v.sqrt()).collect();
     Ok(Fit {
         coefficients: beta,
         standard_errors,
@@ -225,34 +285,32 @@ pub fn fit(
     })
 }
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-/// The gradient `X'W(y - p) - lambda P beta` and the matrix `X'SX + lambda P`.
+/// The gradient `X'W(y - p) - lambda P beta` and the matrix `X'SX + lambda P`. Only a
+/// row's non-zero columns are visited, in column order, so the sums run in the same order
+/// whatever the storage.
 fn newton_system(
-    x: &[f64],
-    columns: usize,
+    design: &dyn Design,
     y: &[f64],
     weight: &dyn Fn(usize) -> f64,
     beta: &[f64],
     penalty: &[f64],
 ) -> (Vec<f64>, Vec<f64>) {
+    let columns = beta.len();
     let mut gradient = vec![0.0; columns];
     let mut matrix = vec![0.0; columns * columns];
+    let mut entries = Vec::with_capacity(columns);
     for (i, &yi) in y.iter().enumerate() {
-        let row = &x[i * columns..(i + 1) * columns];
-        let p = sigmoid(dot(row, beta));
+        design.row(i, &mut entries);
+        let eta: f64 = entries.iter().map(|&(j, v)| v * beta[j]).sum();
+        let p = sigmoid(eta);
         let w = weight(i);
         let residual = w * (yi - p);
         let s = w * p * (1.0 - p);
-        for a in 0..columns {
-            gradient[a] += row[a] * residual;
-            let sa = s * row[a];
-            if sa != 0.0 {
-                for b in a..columns {
-                    matrix[a * columns + b] += sa * row[b];
-                }
+        for (n, &(a, va)) in entries.iter().enumerate() {
+            gradient[a] += va * residual;
+            let sa = s * va;
+            for &(b, vb) in &entries[n..] {
+                matrix[a * columns + b] += sa * vb;
             }
         }
     }
@@ -266,8 +324,8 @@ fn newton_system(
     (gradient, matrix)
 }
 
-/// Solves `A z = b` for a symmetric positive definite `A` (k x k, row-major) by Cholesky.
-fn cholesky_solve(a: &[f64], k: usize, b: &[f64]) -> Result<Vec<f64>, FitError> {
+/// The Cholesky factor `L` of a symmetric positive definite `A` (k x k, row-major).
+fn cholesky(a: &[f64], k: usize) -> Result<Vec<f64>, FitError> {
     let mut l = vec![0.0; k * k];
     for i in 0..k {
         for j in 0..=i {
@@ -286,6 +344,11 @@ fn cholesky_solve(a: &[f64], k: usize, b: &[f64]) -> Result<Vec<f64>, FitError> 
             }
         }
     }
+    Ok(l)
+}
+
+/// Solves `L L' z = b`.
+fn solve_factored(l: &[f64], k: usize, b: &[f64]) -> Vec<f64> {
     let mut z = vec![0.0; k];
     for i in 0..k {
         let sum: f64 = (0..i).map(|m| l[i * k + m] * z[m]).sum();
@@ -295,7 +358,24 @@ fn cholesky_solve(a: &[f64], k: usize, b: &[f64]) -> Result<Vec<f64>, FitError> 
         let sum: f64 = (i + 1..k).map(|m| l[m * k + i] * z[m]).sum();
         z[i] = (z[i] - sum) / l[i * k + i];
     }
-    Ok(z)
+    z
+}
+
+/// The diagonal of `A^-1`, factoring `A` once.
+fn cholesky_inverse_diagonal(a: &[f64], k: usize) -> Result<Vec<f64>, FitError> {
+    let l = cholesky(a, k)?;
+    Ok((0..k)
+        .map(|j| {
+            let mut unit = vec![0.0; k];
+            unit[j] = 1.0;
+            solve_factored(&l, k, &unit)[j]
+        })
+        .collect())
+}
+
+/// Solves `A z = b` for a symmetric positive definite `A` (k x k, row-major) by Cholesky.
+fn cholesky_solve(a: &[f64], k: usize, b: &[f64]) -> Result<Vec<f64>, FitError> {
+    Ok(solve_factored(&cholesky(a, k)?, k, b))
 }
 
 #[cfg(test)]
@@ -358,7 +438,7 @@ mod tests {
         let plain = fit(&x, 2, &y, None, &Options::default()).unwrap();
         let options = Options {
             ridge: 2.0,
-            penalized: vec![false, true],
+            penalties: vec![0.0, 1.0],
             ..Options::default()
         };
         let ridge = fit(&x, 2, &y, None, &options).unwrap();
