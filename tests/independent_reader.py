@@ -86,6 +86,91 @@ def brs_band(x):
     return None if x is None else "low" if x < 3.0 else "normal" if x <= 4.3 else "high"
 
 
+def tier(p):
+    return "low" if p < 0.15 else "elevated" if p < 0.30 else "high"
+
+
+def close(a, b, tolerance=1e-9):
+    return a is not None and b is not None and abs(a - b) <= tolerance * max(1.0, abs(a), abs(b))
+
+
+def check_risk(tables):
+    """Sections 5, 8 and 9, recomputed from worker_risk, retention_curves and the tables' own columns."""
+    risk = tables["worker_risk"]
+    check(len(risk) > 0, "worker_risk has rows")
+    sums = {}
+    for w in risk:
+        p = w["p_separation_12m"]
+        check(0.0 <= p <= 1.0 and w["risk_tier"] == tier(p), f"worker_risk p {p} tier {w['risk_tier']}")
+        for key in [(w["office_id"], w["tenure_band"]), (w["office_id"], "ALL"), ("ALL", w["tenure_band"]), ("ALL", "ALL")]:
+            sums[key] = sums.get(key, 0.0) + p
+    shown = {}
+    state_turnover = None
+    for row in tables["office_indicators"]:
+        predicted = row["predicted_separations_12m"]
+        if row["period_type"] != "trailing_12m":
+            check(predicted is None and row["risk_tier"] is None, "predicted columns on a month row")
+            continue
+        if predicted is None:
+            check(row["predicted_turnover_12m"] is None and row["risk_tier"] is None, "half-suppressed prediction")
+            continue
+        check(row["headcount_end"] >= 5, f"a prediction for {row['headcount_end']} people is shown")
+        key = (row["office_id"], row["tenure_band"])
+        check(close(predicted, sums.get(key, 0.0)), f"{key} predicted {predicted}, worker_risk sums {sums.get(key)}")
+        turnover = predicted / row["headcount_end"]
+        check(close(row["predicted_turnover_12m"], turnover) and row["risk_tier"] == tier(turnover),
+              f"{key} predicted turnover {row['predicted_turnover_12m']} / tier {row['risk_tier']}")
+        if row["tenure_band"] == "ALL":
+            shown[row["office_id"]] = predicted
+            if row["office_id"] == "ALL":
+                state_turnover = turnover
+    check("ALL" in shown, "the state's prediction is shown")
+
+    drivers = tables["risk_drivers"]
+    by_driver = {}
+    for d in drivers:
+        check(d["headcount"] == sum(1 for w in risk if d["office_id"] in ("ALL", w["office_id"])),
+              f"risk_drivers headcount {d}")
+        if d["office_id"] not in shown:
+            check(d["predicted_separations_12m"] is None and d["avoidable_separations_12m"] is None,
+                  f"risk_drivers undoes a suppression: {d}")
+            continue
+        check(close(d["predicted_separations_12m"], shown[d["office_id"]]), f"risk_drivers predicted {d}")
+        check(close(d["avoidable_separations_12m"], d["predicted_separations_12m"] - d["scenario_separations_12m"]),
+              f"risk_drivers avoidable {d}")
+        by_driver.setdefault(d["driver"], []).append(d)
+    check(sorted(by_driver) == ["caseload", "program", "supervision", "wellbeing"], f"drivers {sorted(by_driver)}")
+
+    curves = {(c["group_type"], c["group_value"]): c for c in tables["retention_curves"] if c["t_days"] == 365}
+    state_curve = curves.get(("state", "ALL"))
+    for h in tables["hiring_plan"]:
+        office = h["office_id"]
+        check(close(h["required_fte"], h["active_cases"] / h["caseload_standard"]), f"required_fte {h}")
+        check(close(h["fte_gap"], h["required_fte"] - h["fte"]), f"fte_gap {h}")
+        expected = shown.get(office)
+        check((expected is None and h["expected_separations_12m"] is None) or close(expected, h["expected_separations_12m"]),
+              f"expected separations {h} vs office_indicators {expected}")
+        curve = curves.get(("office", office))
+        if curve is None or curve["at_risk"] < 20:
+            curve = state_curve
+        survival = None if curve is None else curve["survival"]
+        attrition = None if survival is None else min(1.0 - survival, 0.9)
+        check((attrition is None and h["new_hire_attrition_12m"] is None) or close(attrition, h["new_hire_attrition_12m"]),
+              f"attrition {h} vs {attrition}")
+        leaving = expected if expected is not None else (
+            None if state_turnover is None else h["headcount"] * state_turnover)
+        hires = None if attrition is None or leaving is None else math.ceil((max(h["fte_gap"], 0.0) + leaving) / (1.0 - attrition))
+        check(hires == h["hires_needed_12m"], f"hires {h} vs {hires}")
+
+    evaluation = tables["model_evaluation"]
+    if evaluation:
+        state = evaluation[0]
+        check(state["scope"] == "state" and state["office_id"] == "ALL", f"model_evaluation first row {state}")
+        check(sum(r["n"] for r in evaluation[1:]) == state["n"], "office rows add up to the state's n")
+        for r in evaluation[1:]:
+            check((r["n"] >= 5) or r["events"] is None, f"model_evaluation shows {r['n']} people")
+
+
 def main(binary):
     work = tempfile.mkdtemp(prefix="retention-pyarrow-")
     inbox, wh = os.path.join(work, "inbox"), os.path.join(work, "wh")
@@ -119,12 +204,20 @@ def main(binary):
                               "supervision_eligible_months", "supervision_compliance", "supervision_hours_mean",
                               "retention_focus_share", "sts_respondents", "sts_mean", "sts_high_share", "burnout_respondents", "burnout_mean",
                               "burnout_high_share", "resilience_respondents", "resilience_mean",
-                              "resilience_low_share"],
+                              "resilience_low_share", "predicted_separations_12m", "predicted_turnover_12m",
+                              "risk_tier"],
         "retention_curves": ["group_type", "group_value", "t_days", "at_risk", "events", "survival", "ci_lower",
                              "ci_upper"],
         "program_outcomes": ["program", "cohort_id", "measure", "enrolled", "completed", "pairs", "pre_mean",
                              "post_mean", "mean_change", "sd_change", "t_stat", "p_value", "effect_size_dz",
                              "retained_12m", "comparison_retained_12m", "attendance_rate"],
+        "worker_risk": ["worker_key", "office_id", "role", "tenure_band", "p_separation_12m", "risk_tier"],
+        "model_evaluation": ["scope", "office_id", "train_end", "n", "events", "predicted_events", "auc", "brier",
+                             "calibration_slope"],
+        "risk_drivers": ["office_id", "driver", "headcount", "predicted_separations_12m",
+                         "scenario_separations_12m", "avoidable_separations_12m"],
+        "hiring_plan": ["office_id", "headcount", "fte", "active_cases", "caseload_standard", "required_fte",
+                        "fte_gap", "expected_separations_12m", "new_hire_attrition_12m", "hires_needed_12m"],
     }
     tables = {}
     for name, cols in columns.items():
@@ -241,6 +334,8 @@ def main(binary):
     for row in tables["office_indicators"]:
         share = row["retention_focus_share"]
         check(share is None or 0.0 <= share <= 1.0, f"retention_focus_share {share} out of [0, 1]")
+
+    check_risk(tables)
 
     # Provenance: every file of the run says which run, as-of and table it is, and
     # describes every column exactly as the published dictionary does.

@@ -250,6 +250,15 @@ fn generate(args: &GenerateArgs) -> Result<(), Failure> {
         println!("{source:<22} {rows:>12} rows");
     }
     println!("{:<22} {:>12} bad rows injected", "faults", inbox.faults);
+    let t = &inbox.truth;
+    println!(
+        "true_risk.csv: {} workers employed on {} (as-of - 365), {} separated by as-of, {:.1} expected by the simulation's own hazards; their AUC {} is the ceiling of any risk model's backtest",
+        t.workers,
+        t.train_end,
+        t.events,
+        t.expected_events,
+        t.auc.map_or("-".to_string(), |a| format!("{a:.3}"))
+    );
     tracing::info!(out = %args.out.display(), elapsed_ms = started.elapsed().as_millis() as u64, "inbox written");
     Ok(())
 }
@@ -446,15 +455,16 @@ fn demo(args: &DemoArgs) -> Result<(), Failure> {
         "Generating a synthetic agency: about {} workers, {} offices, {} years to {as_of} ...",
         args.workers, args.offices, args.years
     );
-    retention_synth::generate(&spec, &inbox, &mut |file| tracing::debug!(file, "writing"))
-        .map_err(|e| Failure {
-            code: if matches!(e, retention_synth::SynthError::InvalidSpec(_)) {
-                2
-            } else {
-                1
-            },
-            message: e.to_string(),
-        })?;
+    let generated =
+        retention_synth::generate(&spec, &inbox, &mut |file| tracing::debug!(file, "writing"))
+            .map_err(|e| Failure {
+                code: if matches!(e, retention_synth::SynthError::InvalidSpec(_)) {
+                    2
+                } else {
+                    1
+                },
+                message: e.to_string(),
+            })?;
     let (config, file) = load_config(None);
     let config = config?;
     let min_group_size = config.settings.min_group_size;
@@ -547,6 +557,55 @@ fn demo(args: &DemoArgs) -> Result<(), Failure> {
             a.rates.len(),
             pct(a.median()),
             range
+        );
+    }
+    if let Some(b) = &published.backtest {
+        let number =
+            |v: Option<f64>, digits: usize| v.map_or("-".to_string(), |v| format!("{v:.digits$}"));
+        println!(
+            "\nRisk model backtest (fitted as of a year ago, scored on what happened since): {} workers, {} separated, {} predicted, AUC {}",
+            b.n,
+            b.events.map_or("-".to_string(), |e| e.to_string()),
+            number(b.predicted_events, 1),
+            number(b.auc, 3)
+        );
+        println!(
+            "  the generator's true probabilities reach AUC {} on its {} workers: the best any model could do",
+            number(generated.truth.auc, 3),
+            generated.truth.workers
+        );
+    }
+    println!("\nOffices with the most hires needed over the next 12 months (hiring_plan)");
+    println!(
+        "  {:<10} {:>10} {:>9} {:>22} {:>13}",
+        "office", "headcount", "fte gap", "expected separations", "hires needed"
+    );
+    for h in &published.hiring {
+        println!(
+            "  {:<10} {:>10} {:>9.1} {:>22} {:>13}",
+            h.office_id,
+            h.headcount,
+            h.fte_gap,
+            h.expected_separations
+                .map_or("-".to_string(), |e| format!("{e:.1}")),
+            h.hires_needed.map_or("-".to_string(), |n| n.to_string())
+        );
+    }
+    println!(
+        "\nSeparations expected state-wide over the next 12 months, and how many are associated with each driver (risk_drivers)"
+    );
+    println!(
+        "  {:<12} {:>10} {:>10} {:>10}",
+        "driver", "expected", "scenario", "avoidable"
+    );
+    for d in &published.drivers {
+        let one = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
+        println!(
+            "  {:<12} {:>10} {:>10} {:>10}",
+            d.driver,
+            one(d.predicted),
+            one(d.scenario),
+            one(d.avoidable)
         );
     }
     println!(

@@ -1,4 +1,4 @@
--- view: The trailing 12 months per office and tenure band: headcount, turnover, caseload, supervision and (suppressed) wellbeing.
+-- view: The trailing 12 months per office and tenure band: headcount, turnover, caseload, supervision, (suppressed) wellbeing, and the risk model's predicted separations and risk tier for the next 12 months.
 with indicators as (
     select * from warehouse.office_indicators
 ),
@@ -36,7 +36,10 @@ final as (
         sts_mean,
         sts_high_share,
         burnout_mean,
-        resilience_mean
+        resilience_mean,
+        predicted_separations_12m,
+        predicted_turnover_12m,
+        risk_tier
     from ordered
 )
 

@@ -351,6 +351,8 @@ fn files_with_raw_ids_are_owner_only() {
         std::fs::metadata(file).unwrap().permissions().mode() & 0o777
     };
     assert_eq!(mode("quarantine"), 0o600);
+    // One person's risk is for analysts only (CONTRACT.md section 9).
+    assert_eq!(mode("worker_risk"), 0o600);
     assert_eq!(
         mode("office_indicators") & 0o044,
         0o044,

@@ -144,7 +144,7 @@ const SURVEY_MEASURES: [(&str, &str); 3] = [
 ];
 
 /// The differencing attack (CONTRACT.md section 5) on every period and survey measure of
-/// published office_indicators: the suppressed values it rebuilds (period, cell and
+/// published office_indicators, and on the predicted columns of the trailing 12 months: the suppressed values it rebuilds (period, cell and
 /// measure), and how many cells with respondents are suppressed in all.
 fn survey_values_rebuilt(indicators: &[Row]) -> (Vec<String>, usize) {
     use retention_pipeline::suppression::{Cell, PublishedCell, differencing_attack};
@@ -157,7 +157,13 @@ fn survey_values_rebuilt(indicators: &[Row]) -> (Vec<String>, usize) {
     }
     let (mut rebuilt, mut suppressed) = (Vec::new(), 0);
     for (period, rows) in &periods {
-        for (count, mean) in SURVEY_MEASURES {
+        // The predicted columns are one more measure, counted by headcount_end on the
+        // trailing 12 months: their turnover x headcount_end is the sum that adds up.
+        let predicted = period.0 == "trailing_12m";
+        let measures = SURVEY_MEASURES
+            .iter()
+            .chain(predicted.then_some(&("headcount_end", "predicted_turnover_12m")));
+        for &(count, mean) in measures {
             let cells: Vec<PublishedCell> = rows
                 .iter()
                 .map(|r| PublishedCell {

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 /// The stages a pipeline runs, in the only order they can run: each takes what the one
 /// before made (`crate::stage`). A pipeline file's `stages` must list exactly these, so a
 /// list the code cannot run is refused by `retention validate` before any run starts.
-pub const STAGES: [&str; 4] = ["ingest", "derive", "sql", "publish"];
+pub const STAGES: [&str; 5] = ["ingest", "derive", "model", "sql", "publish"];
 
 /// What a key must hold.
 #[derive(Debug, Clone, Copy)]
@@ -86,7 +86,7 @@ section! {
         /// Name shown in logs and the manifest.
         name: String = "nightly".into(), Kind::Text;
         /// Stages in order: ingest (read and validate the inbox), derive (spells, worker
-        /// months, survey scores), sql (the staging, intermediate and mart models of `sql/`,
+        /// months, survey scores), model (the risk model and its backtest), sql (the staging, intermediate and mart models of `sql/`,
         /// then suppression and survival curves), publish (write tables, switch `current`).
         stages: Vec<String> = STAGES.iter().map(|s| s.to_string()).collect(), Kind::Stages;
     }
@@ -120,8 +120,8 @@ section! {
         supervision_minutes: u32 = 240, Kind::Int { min: 0, max: 10_000 };
         /// INDIVIDUAL supervision minutes a month for compliance. Default 120.
         supervision_individual_minutes: u32 = 120, Kind::Int { min: 0, max: 10_000 };
-        /// Predicted turnover at or above which a cell is `elevated`. Default 0.15. Read
-        /// by the risk columns of CONTRACT.md section 5 (issue #13); no table has them yet.
+        /// Predicted turnover (or a worker's p_separation_12m) at or above which a cell
+        /// (or worker) is `elevated`. Default 0.15.
         risk_tier_elevated: f64 = 0.15, Kind::Float { min: 0.0, max: 1.0 };
         /// Predicted turnover at or above which a cell is `high`. Default 0.30 (as above).
         risk_tier_high: f64 = 0.30, Kind::Float { min: 0.0, max: 1.0 };

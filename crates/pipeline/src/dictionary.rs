@@ -16,7 +16,7 @@ pub struct ColumnDoc {
     pub column: &'static str,
     /// One or two sentences for an analyst: what the value is, its unit, when it is null.
     pub description: &'static str,
-    /// The CONTRACT.md section that defines it ("1" to "7"; "" for a column the contract does
+    /// The CONTRACT.md section that defines it ("1" to "9"; "" for a column the contract does
     /// not name).
     pub section: &'static str,
 }
@@ -553,6 +553,24 @@ pub const COLUMNS: &[ColumnDoc] = &[
         "5",
         "Share (0-1) of those respondents with brs_mean < 3.0; null when fewer than min_group_size respondents or suppressed.",
     ),
+    c(
+        "office_indicators",
+        "predicted_separations_12m",
+        "5",
+        "Separations the risk model expects in the 12 months after as-of among the cell's workers (trailing_12m rows); null on month rows, below min_group_size headcount or suppressed.",
+    ),
+    c(
+        "office_indicators",
+        "predicted_turnover_12m",
+        "5",
+        "predicted_separations_12m / headcount_end; null where that is null or headcount_end is 0.",
+    ),
+    c(
+        "office_indicators",
+        "risk_tier",
+        "5",
+        "low (< risk_tier_elevated, 0.15), elevated (< risk_tier_high, 0.30) or high, from predicted_turnover_12m; null where it is null.",
+    ),
     // retention_curves
     c(
         "retention_curves",
@@ -698,6 +716,171 @@ pub const COLUMNS: &[ColumnDoc] = &[
         "attendance_rate",
         "7",
         "Share (0-1): sessions attended / offered over the cohort's enrollments with offered > 0 and attended given; null when fewer than min_group_size.",
+    ),
+    // worker_risk
+    c(
+        "worker_risk",
+        "worker_key",
+        "9",
+        "The worker's pseudonym: one row per worker employed on as-of, less those leaving on as-of. Owner-only; in no leadership view.",
+    ),
+    c(
+        "worker_risk",
+        "office_id",
+        "9",
+        "The worker's office on as-of.",
+    ),
+    c("worker_risk", "role", "9", "The worker's role on as-of."),
+    c(
+        "worker_risk",
+        "tenure_band",
+        "9",
+        "The worker's tenure band on as-of.",
+    ),
+    c(
+        "worker_risk",
+        "p_separation_12m",
+        "9",
+        "The risk model's probability (0-1) that the spell ends with a TERMINATION within 365 days after as-of (docs/model.md).",
+    ),
+    c(
+        "worker_risk",
+        "risk_tier",
+        "9",
+        "low, elevated or high: p_separation_12m against risk_tier_elevated and risk_tier_high.",
+    ),
+    // model_evaluation
+    c(
+        "model_evaluation",
+        "scope",
+        "9",
+        "state (office_id ALL) or office (the workers' office on train_end).",
+    ),
+    c("model_evaluation", "office_id", "9", "ALL or the office."),
+    c(
+        "model_evaluation",
+        "train_end",
+        "9",
+        "as-of - 365: the backtest fits and predicts with only what was known on this day.",
+    ),
+    c(
+        "model_evaluation",
+        "n",
+        "9",
+        "Workers employed on train_end, less those whose spell ends on it.",
+    ),
+    c(
+        "model_evaluation",
+        "events",
+        "9",
+        "Those whose spell ended with a TERMINATION in (train_end, as-of]; null on an office row suppressed (n below min_group_size, or its complement).",
+    ),
+    c(
+        "model_evaluation",
+        "predicted_events",
+        "9",
+        "Sum of the backtest's p_separation_12m; null where events is.",
+    ),
+    c(
+        "model_evaluation",
+        "auc",
+        "9",
+        "Chance that a random worker with an event has a higher p than one without, ties half; null when events is 0 or n, or suppressed.",
+    ),
+    c(
+        "model_evaluation",
+        "brier",
+        "9",
+        "Mean of (p - event)^2; null where suppressed.",
+    ),
+    c(
+        "model_evaluation",
+        "calibration_slope",
+        "9",
+        "Slope of a logistic regression of event on logit(p) (1 is ideal; below 1, too extreme); null where auc is null, 0 or 1, or p is constant.",
+    ),
+    // risk_drivers
+    c(
+        "risk_drivers",
+        "office_id",
+        "9",
+        "An accepted office, or ALL (the offices' rows add up to it).",
+    ),
+    c(
+        "risk_drivers",
+        "driver",
+        "9",
+        "caseload (ratio capped at 1), supervision (every month compliant), wellbeing (scores no worse than the state medians) or program (everyone in a program).",
+    ),
+    c(
+        "risk_drivers",
+        "headcount",
+        "9",
+        "Workers of worker_risk in the office.",
+    ),
+    c(
+        "risk_drivers",
+        "predicted_separations_12m",
+        "9",
+        "Separations the model expects in the next 12 months as things are; null where office_indicators suppresses the office's prediction.",
+    ),
+    c(
+        "risk_drivers",
+        "scenario_separations_12m",
+        "9",
+        "The same with only this driver changed for every worker; null as above.",
+    ),
+    c(
+        "risk_drivers",
+        "avoidable_separations_12m",
+        "9",
+        "predicted minus scenario: the separations associated with the driver (an association, not a proven cause); may be negative; null as above.",
+    ),
+    // hiring_plan
+    c("hiring_plan", "office_id", "8", "An accepted office."),
+    c(
+        "hiring_plan",
+        "headcount",
+        "8",
+        "Workers employed on as-of in the office.",
+    ),
+    c("hiring_plan", "fte", "8", "Their fte, summed."),
+    c(
+        "hiring_plan",
+        "active_cases",
+        "8",
+        "Sum of their latest snapshot's active_cases dated in [as-of - 34, as-of] (0 for a worker without one).",
+    ),
+    c(
+        "hiring_plan",
+        "caseload_standard",
+        "8",
+        "The office's cases per full-time worker.",
+    ),
+    c(
+        "hiring_plan",
+        "required_fte",
+        "8",
+        "active_cases / caseload_standard.",
+    ),
+    c("hiring_plan", "fte_gap", "8", "required_fte - fte."),
+    c(
+        "hiring_plan",
+        "expected_separations_12m",
+        "8",
+        "Sum of p_separation_12m over the office's workers in worker_risk; null where office_indicators suppresses the office's prediction.",
+    ),
+    c(
+        "hiring_plan",
+        "new_hire_attrition_12m",
+        "8",
+        "1 - survival at 365 days of the office's curve (the state's when under 20 spells are at risk at 365 days), at most 0.9.",
+    ),
+    c(
+        "hiring_plan",
+        "hires_needed_12m",
+        "8",
+        "ceil((max(fte_gap, 0) + expected separations) / (1 - new_hire_attrition_12m)); headcount x the state's predicted turnover where suppressed.",
     ),
     // tenure_bands
     c(

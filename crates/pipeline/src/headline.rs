@@ -134,6 +134,109 @@ pub fn program_attendance(outcomes: &RecordBatch) -> Vec<ProgramAttendance> {
     out
 }
 
+/// One office's line of the hiring plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HiringHeadline {
+    /// office_id
+    pub office_id: String,
+    /// Workers employed on as-of.
+    pub headcount: i64,
+    /// fte_gap: required fte less fte.
+    pub fte_gap: f64,
+    /// Expected separations (None where suppressed).
+    pub expected_separations: Option<f64>,
+    /// Hires needed over the next 12 months.
+    pub hires_needed: Option<i64>,
+}
+
+/// The offices of `hiring_plan` with the most hires needed, at most `n`, most first (ties:
+/// office_id order).
+pub fn most_hires(plan: &RecordBatch, n: usize) -> Vec<HiringHeadline> {
+    let col = |name: &str| column(plan, "hiring_plan", name);
+    let office = col("office_id").as_string::<i32>();
+    let headcount = col("headcount").as_primitive::<Int64Type>();
+    let hires = col("hires_needed_12m").as_primitive::<Int64Type>();
+    let mut out: Vec<HiringHeadline> = (0..plan.num_rows())
+        .map(|r| HiringHeadline {
+            office_id: office.value(r).to_string(),
+            headcount: headcount.value(r),
+            fte_gap: float(col("fte_gap"), r).unwrap_or(0.0),
+            expected_separations: float(col("expected_separations_12m"), r),
+            hires_needed: hires.is_valid(r).then(|| hires.value(r)),
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.hires_needed
+            .cmp(&a.hires_needed)
+            .then_with(|| a.office_id.cmp(&b.office_id))
+    });
+    out.truncate(n);
+    out
+}
+
+/// One driver's state-wide line of `risk_drivers`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateDriver {
+    /// The driver.
+    pub driver: String,
+    /// Expected separations as things are.
+    pub predicted: Option<f64>,
+    /// In the driver's scenario.
+    pub scenario: Option<f64>,
+    /// The difference.
+    pub avoidable: Option<f64>,
+}
+
+/// The `ALL` rows of `risk_drivers`, most avoidable separations first.
+pub fn state_drivers(drivers: &RecordBatch) -> Vec<StateDriver> {
+    let col = |name: &str| column(drivers, "risk_drivers", name);
+    let office = col("office_id").as_string::<i32>();
+    let driver = col("driver").as_string::<i32>();
+    let mut out: Vec<StateDriver> = (0..drivers.num_rows())
+        .filter(|&r| office.value(r) == "ALL")
+        .map(|r| StateDriver {
+            driver: driver.value(r).to_string(),
+            predicted: float(col("predicted_separations_12m"), r),
+            scenario: float(col("scenario_separations_12m"), r),
+            avoidable: float(col("avoidable_separations_12m"), r),
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.avoidable
+            .unwrap_or(f64::NEG_INFINITY)
+            .total_cmp(&a.avoidable.unwrap_or(f64::NEG_INFINITY))
+    });
+    out
+}
+
+/// The state row of `model_evaluation`: n, events, predicted events and AUC.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Backtest {
+    /// Workers predicted on train_end.
+    pub n: i64,
+    /// Separations that followed.
+    pub events: Option<i64>,
+    /// The sum of their predicted probabilities.
+    pub predicted_events: Option<f64>,
+    /// The AUC.
+    pub auc: Option<f64>,
+}
+
+/// The state row of `model_evaluation`, if the table has one.
+pub fn backtest(evaluation: &RecordBatch) -> Option<Backtest> {
+    let col = |name: &str| column(evaluation, "model_evaluation", name);
+    let scope = col("scope").as_string::<i32>();
+    let events = col("events").as_primitive::<Int64Type>();
+    (0..evaluation.num_rows())
+        .find(|&r| scope.value(r) == "state")
+        .map(|r| Backtest {
+            n: col("n").as_primitive::<Int64Type>().value(r),
+            events: events.is_valid(r).then(|| events.value(r)),
+            predicted_events: float(col("predicted_events"), r),
+            auc: float(col("auc"), r),
+        })
+}
+
 /// First day of the trailing-12-month period ending on `as_of`: as-of minus 12 calendar
 /// months (clamped to the month's end) plus one day.
 pub fn trailing_start(as_of: Day) -> Day {

@@ -12,6 +12,8 @@ pub mod manifest;
 pub mod outcomes;
 pub mod provenance;
 pub mod query;
+pub mod risk;
+pub mod risk_tables;
 pub mod run;
 pub mod sql;
 pub mod sql_inputs;

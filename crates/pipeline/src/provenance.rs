@@ -52,6 +52,9 @@ pub fn sorted_by(table: &str) -> &'static [&'static str] {
         "survey_scores" => &["response_id"],
         "office_indicators" => &["period_type", "period_start", "office_id", "tenure_band"],
         "program_outcomes" => &["program", "cohort_id", "measure"],
+        "worker_risk" => &["worker_key"],
+        "risk_drivers" => &["office_id", "driver"],
+        "hiring_plan" => &["office_id"],
         _ => &[],
     }
 }

@@ -1,6 +1,6 @@
 //! One pipeline run, start to finish, as the stages of the pipeline file: `ingest` (find,
 //! check and validate every input; refuse the run when a quarantine share is over its
-//! limit or a run guard fires), `derive`, `sql`, `publish`. Each stage is a module of
+//! limit or a run guard fires), `derive`, `model` (the risk model), `sql`, `publish`. Each stage is a module of
 //! [`crate::stage`] with a typed input and output. `validate` stops after the checks
 //! ([`check`]). Before any stage, the pseudonym key is checked against the one `current`
 //! was published with; after a failure, the run leaves its record in `runs/<id>.refused`.
@@ -71,6 +71,12 @@ pub struct Published {
     pub practice: Option<crate::headline::StatePractice>,
     /// The attendance of each program's cohorts.
     pub attendance: Vec<crate::headline::ProgramAttendance>,
+    /// The offices of the hiring plan with the most hires needed (at most five).
+    pub hiring: Vec<crate::headline::HiringHeadline>,
+    /// The state-wide driver scenarios.
+    pub drivers: Vec<crate::headline::StateDriver>,
+    /// The backtest's state row.
+    pub backtest: Option<crate::headline::Backtest>,
 }
 
 /// Runs the pipeline and publishes into `warehouse`. A run that fails or is refused
@@ -141,11 +147,14 @@ fn run_stages(
 
     progress.stage("derive");
     let derived = stage::derive::run(request, &mut ingested, key)?;
+
+    progress.stage("model");
+    let risk = stage::model::run(request, &ingested, &derived)?;
     let begun = stage::publish::begin(&warehouse, &record.run_id, request.as_of)?;
     let handover = stage::derive::write(request, &ingested, derived, &begun.folder)?;
 
     progress.stage("sql");
-    let indicators = stage::sql::run(request, &ingested, handover)?;
+    let indicators = stage::sql::run(request, &ingested, handover, risk)?;
 
     progress.stage("publish");
     stage::publish::finish(request, &warehouse, begun, record, ingested, indicators)

@@ -89,6 +89,8 @@ pub const VIEWS: &[Model] = &[
     model!("views", "wellbeing"),
     model!("views", "retention_curves"),
     model!("views", "programs"),
+    model!("views", "risk_drivers"),
+    model!("views", "hiring_plan"),
 ];
 
 /// A failing SQL model.
@@ -442,6 +444,22 @@ pub async fn register_views(ctx: &SessionContext) -> Result<(), SqlError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One person's risk is for analysts only: no leadership view reads worker_risk
+    /// (CONTRACT.md section 9); what they show of it comes through office_indicators,
+    /// risk_drivers and hiring_plan, which follow its suppression.
+    #[test]
+    fn no_leadership_view_reads_worker_risk() {
+        for view in VIEWS {
+            assert!(
+                !mentions(view.sql, "worker_risk"),
+                "view {} reads worker_risk",
+                view.name
+            );
+        }
+        let names: Vec<&str> = VIEWS.iter().map(|v| v.name).collect();
+        assert!(names.contains(&"risk_drivers") && names.contains(&"hiring_plan"));
+    }
 
     #[test]
     fn mentions_matches_whole_identifiers_only() {

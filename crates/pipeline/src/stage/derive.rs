@@ -3,7 +3,8 @@
 //! building of the SQL stage's inputs ([`crate::sql_inputs`]).
 
 use crate::derive::{
-    MonthInputs, Pseudonyms, WorkerFacts, survey_scores, worker_months, worker_spells,
+    ByWorker, MonthInputs, Pseudonyms, ScoredResponse, WorkerFacts, survey_scores, worker_months,
+    worker_spells,
 };
 use crate::error::PipelineError;
 use crate::run::RunRequest;
@@ -22,6 +23,8 @@ pub struct Derived {
     pub(crate) names: Pseudonyms,
     /// `survey_scores`.
     pub(crate) scores: RecordBatch,
+    /// Each worker's scored responses, by (administered_on, response_id).
+    pub(crate) surveyed: ByWorker<ScoredResponse>,
     /// `worker_spells`.
     pub(crate) spells: RecordBatch,
     /// `worker_months`, in batches of whole workers.
@@ -80,7 +83,6 @@ pub fn run(
         window_start,
         as_of,
     });
-    drop(scored);
     let month_rows: usize = months.iter().map(RecordBatch::num_rows).sum();
     info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -90,6 +92,7 @@ pub fn run(
     Ok(Derived {
         names,
         scores,
+        surveyed: scored,
         spells,
         months,
         facts,

@@ -5,7 +5,8 @@
 //! |---------|-------------------------------------|-------------------------------|
 //! | ingest  | the inbox                           | [`ingest::Ingested`]          |
 //! | derive  | what was accepted                   | [`derive::Derived`], then the derived tables written and the SQL inputs ([`derive::HandOver`]) |
-//! | sql     | the SQL inputs                      | [`sql::Indicators`]           |
+//! | model   | what was derived                    | [`model::Risk`]               |
+//! | sql     | the SQL inputs, the risk            | [`sql::Indicators`]           |
 //! | publish | the run folder and every table      | the published run             |
 //!
 //! A new stage (the risk model, the report) is a module here with its own input and
@@ -13,5 +14,6 @@
 
 pub mod derive;
 pub mod ingest;
+pub mod model;
 pub mod publish;
 pub mod sql;

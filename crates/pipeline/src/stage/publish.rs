@@ -40,8 +40,11 @@ pub fn finish(
         ("office_indicators", &indicators.office_indicators),
         ("retention_curves", &indicators.retention_curves),
         ("program_outcomes", &indicators.program_outcomes),
-        ("tenure_bands", &bands),
-    ] {
+    ]
+    .into_iter()
+    .chain(indicators.risk_tables.iter().map(|(n, b)| (*n, b)))
+    .chain([("tenure_bands", &bands)])
+    {
         folder.write_table(name, batch)?;
         written.push((name, batch.num_rows()));
     }
@@ -58,6 +61,14 @@ pub fn finish(
         std::process::abort();
     }
     let checked = ingested.checked;
+    let risk_table = |name: &str| {
+        indicators
+            .risk_tables
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, b)| b)
+            .expect("the model's tables are built")
+    };
     let manifest = record.published(request, &written);
     folder.write_manifest(&manifest)?;
     let run_dir = warehouse.commit(folder, request.config.publish.keep_runs as usize)?;
@@ -73,6 +84,9 @@ pub fn finish(
         headlines: crate::headline::office_headlines(&indicators.office_indicators),
         practice: crate::headline::state_practice(&indicators.office_indicators),
         attendance: crate::headline::program_attendance(&indicators.program_outcomes),
+        hiring: crate::headline::most_hires(risk_table("hiring_plan"), 5),
+        drivers: crate::headline::state_drivers(risk_table("risk_drivers")),
+        backtest: crate::headline::backtest(risk_table("model_evaluation")),
         counts: checked.counts,
     })
 }

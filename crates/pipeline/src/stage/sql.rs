@@ -4,16 +4,22 @@
 //! curves (section 6).
 
 use crate::error::PipelineError;
+use crate::risk_tables::OfficeNames;
 use crate::run::RunRequest;
 use crate::sql_inputs::SqlInput;
 use crate::stage::derive::HandOver;
 use crate::stage::ingest::Ingested;
+use crate::stage::model::Risk;
 use arrow::array::RecordBatch;
 use std::time::Instant;
 use tracing::info;
 
-/// What the stage computed: the three tables published after the derived ones.
+/// What the stage computed: the tables published after the derived ones.
 pub struct Indicators {
+    /// `worker_risk`, `model_evaluation`, `risk_drivers` and `hiring_plan`, in that order.
+    pub risk_tables: Vec<(&'static str, RecordBatch)>,
+    /// The model stage's time, for the log.
+    pub model_ms: u64,
     /// `office_indicators`, suppressed.
     pub office_indicators: RecordBatch,
     /// `retention_curves`.
@@ -29,6 +35,7 @@ pub fn run(
     request: &RunRequest<'_>,
     ingested: &Ingested,
     handover: HandOver,
+    risk: Risk,
 ) -> Result<Indicators, PipelineError> {
     let started = Instant::now();
     let HandOver {
@@ -54,16 +61,27 @@ pub fn run(
         &mart("program_pairs"),
         min_group_size,
     );
-    let office_indicators = crate::suppression::apply(
-        &mart("office_indicators_unsuppressed"),
-        min_group_size,
-        &crate::suppression::SURVEY,
-    )
-    .map_err(|e| PipelineError::Internal {
-        step: "suppression of office_indicators",
-        message: e.to_string(),
-    })?;
     let checked = &ingested.checked;
+    let offices = OfficeNames {
+        ids: &checked.office_set().ids,
+    };
+    let settings = &request.config.settings;
+    let tiers = (settings.risk_tier_elevated, settings.risk_tier_high);
+    let unsuppressed = crate::risk_tables::with_predicted(
+        &mart("office_indicators_unsuppressed"),
+        &risk.predicted,
+        &offices,
+        tiers,
+    );
+    let measures: Vec<crate::suppression::Measure> = crate::suppression::SURVEY
+        .into_iter()
+        .chain([crate::suppression::PREDICTED])
+        .collect();
+    let office_indicators = crate::suppression::apply(&unsuppressed, min_group_size, &measures)
+        .map_err(|e| PipelineError::Internal {
+            step: "suppression of office_indicators",
+            message: e.to_string(),
+        })?;
     let window_start =
         crate::sql_inputs::window_start(request.as_of, request.config.settings.history_months);
     let retention_curves = crate::curves::retention_curves(&crate::curves::curves(
@@ -72,12 +90,29 @@ pub fn run(
         window_start,
         request.as_of,
     ));
+    let shown = crate::risk_tables::shown_predictions(&office_indicators);
+    let risk_drivers = crate::risk_tables::risk_drivers(&risk.drivers, &offices, &shown);
+    let hiring_plan = crate::risk_tables::hiring_plan(
+        &risk.staffing,
+        &risk.standards,
+        &offices,
+        &shown,
+        &office_indicators,
+        &retention_curves,
+    );
     info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
         office_indicators = office_indicators.num_rows(),
         "indicators computed"
     );
     Ok(Indicators {
+        risk_tables: vec![
+            ("worker_risk", risk.worker_risk),
+            ("model_evaluation", risk.model_evaluation),
+            ("risk_drivers", risk_drivers),
+            ("hiring_plan", hiring_plan),
+        ],
+        model_ms: risk.elapsed_ms,
         office_indicators,
         retention_curves,
         program_outcomes,
