@@ -54,7 +54,8 @@ pub fn brier(p: &[f64], event: &[bool]) -> Option<f64> {
 /// constant, or where the fit does not converge.
 pub fn calibration_slope(p: &[f64], event: &[bool]) -> Option<f64> {
     let area = auc(p, event)?;
-    if area == 0.0 || area == 1.0 || p.iter().all(|&q| q == p[0]) {
+    let clipped = |q: f64| q.clamp(1e-6, 1.0 - 1e-6);
+    if area == 0.0 || area == 1.0 || p.iter().all(|&q| clipped(q) == clipped(p[0])) {
         return None;
     }
     let x: Vec<f64> = p

@@ -111,7 +111,7 @@ pub struct RiskInputs<'a> {
 /// The features of one worker on one day, before they are laid out as a design row.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Features {
-    /// Tenure in days on the first day predicted (the day after `d`).
+    /// Tenure in days on `d` (the day before the month, or as-of).
     pub tenure_days: i32,
     /// Role on `d`.
     pub role: Role,
@@ -240,9 +240,8 @@ impl Driver {
         match self {
             Driver::Caseload => f.caseload_ratio = f.caseload_ratio.map(|r| r.min(1.0)),
             Driver::Supervision => {
-                f.supervision = f
-                    .supervision
-                    .map(|(_, _, hours)| (true, 3, hours.max(policy_hours)))
+                let hours = f.supervision.map_or(0.0, |(_, _, hours)| hours);
+                f.supervision = Some((true, 3, hours.max(policy_hours)));
             }
             Driver::Wellbeing => {
                 for (i, (value, median)) in f.scores.iter_mut().zip(medians).enumerate() {
@@ -262,8 +261,12 @@ impl Driver {
 #[derive(Debug, Clone)]
 pub struct Model {
     /// One coefficient per column (dense, then offices); None when the training months
-    /// held no separation (every hazard is then 0).
+    /// held no separation, or nothing else, and there is nothing to fit: every hazard is
+    /// then [`Model::constant`].
     pub coefficients: Option<Vec<f64>>,
+    /// The monthly hazard when there is no fit: the share of training months that ended
+    /// in a separation (0 or 1; 0 with no training month).
+    pub constant: f64,
     /// Office columns.
     pub offices: usize,
     /// Training worker-months, separations among them, and the months kept in the fit.
@@ -296,7 +299,7 @@ impl Model {
     pub fn hazard(&self, f: &Features, tenure_days: i32) -> f64 {
         match &self.coefficients {
             Some(beta) => logistic::sigmoid(Self::eta(beta, f, tenure_days)),
-            None => 0.0,
+            None => self.constant,
         }
     }
 
@@ -304,7 +307,7 @@ impl Model {
     /// product of (1 - hazard) over the 12 months, tenure advancing a month at a time.
     pub fn p_12m(&self, f: &Features) -> f64 {
         let Some(beta) = &self.coefficients else {
-            return 0.0;
+            return 1.0 - (1.0 - self.constant).powi(12);
         };
         let mut survive = 1.0;
         for month in 0..12 {
@@ -405,7 +408,7 @@ fn features(
     }
 
     Features {
-        tenure_days: d.0 + 1 - spell.start.0,
+        tenure_days: d.0 - spell.start.0,
         role: segment.role,
         fte: segment.fte,
         office: segment.office.0,
@@ -513,6 +516,7 @@ pub fn fit(inputs: &RiskInputs<'_>, cutoff: Day) -> Result<Model, FitError> {
     if training.events == 0 || training.events == training.months {
         return Ok(Model {
             coefficients: None,
+            constant: if training.events == 0 { 0.0 } else { 1.0 },
             offices,
             training,
         });
@@ -570,6 +574,7 @@ pub fn fit(inputs: &RiskInputs<'_>, cutoff: Day) -> Result<Model, FitError> {
     );
     Ok(Model {
         coefficients: Some(fitted.coefficients),
+        constant: 0.0,
         offices,
         training,
     })
@@ -769,9 +774,9 @@ mod tests {
         // Months with someone employed: January to June.
         assert_eq!(months_with_staff(&roster, day(2025, 6, 30)), 6);
         assert_eq!(months_with_staff(&roster, day(2025, 6, 29)), 5);
-        // Features on a day: tenure counts from the spell's start to the day after.
+        // Features on a day: tenure is the days from the spell's start to it.
         let f = features(&inputs, 1, &roster.spells[1][0], day(2025, 3, 31), None);
-        assert_eq!(f.tenure_days, 31);
+        assert_eq!(f.tenure_days, 30);
         assert_eq!(
             (f.caseload_ratio, f.supervision, f.in_program),
             (None, None, false)
@@ -873,6 +878,11 @@ mod tests {
         assert_eq!((c.scores, c.supervision), (f.scores, f.supervision));
         let s = Driver::Supervision.apply(&f, &medians, 4.0);
         assert_eq!(s.supervision, Some((true, 3, 4.0)));
+        // For every worker: one outside the supervision extract is compliant too.
+        let mut outside = f;
+        outside.supervision = None;
+        let s = Driver::Supervision.apply(&outside, &medians, 4.0);
+        assert_eq!(s.supervision, Some((true, 3, 4.0)));
         let w = Driver::Wellbeing.apply(&f, &medians, 4.0);
         // sts lowered to the median, burnout already below it, resilience raised.
         assert_eq!(w.scores, [Some(30.0), Some(20.0), Some(3.0)]);
@@ -882,6 +892,14 @@ mod tests {
         let none = features_with(None, [None; 3]);
         assert_eq!(Driver::Caseload.apply(&none, &medians, 4.0), none);
         assert_eq!(Driver::Wellbeing.apply(&none, &medians, 4.0), none);
+        // No fit: a constant monthly hazard.
+        let constant = Model {
+            coefficients: None,
+            constant: 1.0,
+            offices: 1,
+            training: Training::default(),
+        };
+        assert_eq!(constant.p_12m(&none), 1.0);
     }
 
     #[test]
@@ -891,6 +909,7 @@ mod tests {
         beta[0] = (0.02_f64 / 0.98).ln();
         let model = Model {
             coefficients: Some(beta.clone()),
+            constant: 0.0,
             offices: 1,
             training: Training::default(),
         };
@@ -902,6 +921,7 @@ mod tests {
         beta[TENURE] = 1.0;
         let model = Model {
             coefficients: Some(beta),
+            constant: 0.0,
             offices: 1,
             training: Training::default(),
         };

@@ -77,12 +77,19 @@ pub fn run(
         )
     });
     let model = nightly?;
-    let backtest = backtest.map_err(fit_error("the backtest's fit"))?;
+    // The backtest only scores the model: a fit it cannot make leaves model_evaluation
+    // empty, with the reason in the log, and the night's tables are published.
+    let backtest = backtest.unwrap_or_else(|e| {
+        warn!(error = %e, "the backtest's model could not be fitted: model_evaluation has no rows tonight");
+        None
+    });
     log_model("nightly", &model);
     if model.coefficients.is_none() {
         warn!(
             months = model.training.months,
-            "the risk model saw no separation in its training months (or nothing else): every p_separation_12m is 0"
+            separations = model.training.events,
+            p_separation_12m = 1.0 - (1.0 - model.constant).powi(12),
+            "the risk model's training months hold no separation, or nothing but separations: there is nothing to fit, and every worker gets the same p_separation_12m"
         );
     }
     let fitted_at = started.elapsed();
