@@ -13,8 +13,10 @@ use std::path::PathBuf;
     after_help = "Examples:\n  retention demo\n  retention generate --workers 2000 --years 5 --offices 10 --out inbox\n  retention run --inbox inbox --warehouse warehouse\n  retention validate --inbox inbox"
 )]
 pub struct Cli {
-    /// Log format on stderr: text for people, json for log collectors. The level comes
-    /// from RUST_LOG (default: info).
+    /// Log format on stderr: text for people (coloured only on a terminal, never with
+    /// NO_COLOR set), json for log collectors (every line, the final error too, is one JSON
+    /// object). The level comes from RUST_LOG (default: info); a bare level such as
+    /// RUST_LOG=debug is for this program, its dependencies staying at warn.
     #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
     /// The command to run.
@@ -23,7 +25,7 @@ pub struct Cli {
 }
 
 /// Log formats.
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     /// Human-readable lines.
     Text,
@@ -41,7 +43,7 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Validate an inbox and publish its tables into a warehouse (the nightly run).
     #[command(
-        after_help = "Example:\n  retention run --inbox /data/inbox/2026-11-23 --warehouse /data/warehouse\n\nExit codes: 0 published; 1 failed (I/O, internal, warehouse locked by another run);\n2 bad invocation, pipeline file, a missing source, column or header, or a pseudonym key\nother than current's; 3 refused because a source's quarantined share is over\nmax_quarantine_share or a run guard fired (empty, drop, stale: see --accept). A failed,\nrefused or killed run leaves WAREHOUSE/current as it was; a failed or refused one leaves\nits record in WAREHOUSE/runs/<run id>.refused/run_manifest.json.\n\nEnvironment: RETENTION_PSEUDONYM_KEY, the key of the worker pseudonyms (unset: a random\nkey kept in WAREHOUSE/.pseudonym_key, created on the first run); RUST_LOG, the log level."
+        after_help = "Example:\n  retention run --inbox /data/inbox/2026-11-23 --warehouse /data/warehouse\n\nExit codes: 0 published; 1 failed (I/O, internal, warehouse locked by another run);\n2 bad invocation, pipeline file, a missing source, column or header, or a pseudonym key\nother than current's; 3 refused because a source's quarantined share is over\nmax_quarantine_share or a run guard fired (empty, drop, stale: see --accept). A failed,\nrefused or killed run leaves WAREHOUSE/current as it was; a failed or refused one leaves\nits record in WAREHOUSE/runs/<run id>.refused/run_manifest.json.\n\nEnvironment: RETENTION_PSEUDONYM_KEY, the key of the worker pseudonyms (unset: a random\nkey kept in WAREHOUSE/.pseudonym_key, created on the first run); RUST_LOG, the log level\n(a bare level is for this program only); NO_COLOR, no colours in text logs."
     )]
     Run(RunArgs),
     /// Check an inbox exactly as `run` would, report every problem, publish nothing.
@@ -56,7 +58,7 @@ pub enum Command {
     Query(QueryArgs),
     /// Generate a demo agency, run the nightly pipeline on it, print the headline numbers.
     #[command(
-        after_help = "Example:\n  retention demo --dir demo-data\n\nWrites DIR/inbox and DIR/warehouse; rerunning replaces the inbox and publishes a new run."
+        after_help = "Example:\n  retention demo --dir demo-data\n\nWrites DIR/inbox and DIR/warehouse; rerunning replaces the inbox and publishes a new run.\nA DIR holding anything else, or an inbox holding a file the generator does not write, is\nrefused (exit 2) before anything is touched."
     )]
     Demo(DemoArgs),
 }

@@ -35,12 +35,62 @@ fn failed(message: impl Into<String>) -> Failure {
     }
 }
 
-/// Logs go to stderr; RUST_LOG sets the level (default info).
+/// The crates of this program, whose logs RUST_LOG's bare level is for.
+const OUR_CRATES: [&str; 6] = [
+    "retention",
+    "retention_pipeline",
+    "retention_ingest",
+    "retention_models",
+    "retention_contract",
+    "retention_synth",
+];
+
+/// The log filter for a RUST_LOG value: unset, `info` for this program; a bare level
+/// (`debug`) for this program's crates only, dependencies (DataFusion, its SQL parser)
+/// staying at `warn`; anything with a target (`datafusion=debug`) or a list, as written.
+/// A value that does not parse falls back to the default.
+pub fn log_filter(rust_log: Option<&str>) -> EnvFilter {
+    let ours = |level: &str| {
+        let directives: Vec<String> = OUR_CRATES.iter().map(|c| format!("{c}={level}")).collect();
+        EnvFilter::new(format!("warn,{}", directives.join(",")))
+    };
+    match rust_log.map(str::trim).filter(|s| !s.is_empty()) {
+        None => ours("info"),
+        Some(spec) if !spec.contains(['=', ',']) => match spec.parse::<tracing::Level>() {
+            Ok(level) => ours(&level.to_string().to_lowercase()),
+            Err(_) if spec.eq_ignore_ascii_case("off") => EnvFilter::new("off"),
+            Err(_) => ours("info"),
+        },
+        Some(spec) => EnvFilter::try_new(spec).unwrap_or_else(|_| ours("info")),
+    }
+}
+
+/// Whether text logs are coloured: only on a terminal, and never with NO_COLOR set.
+pub fn colours() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// The log format chosen, for the lines printed outside the log ([`problem`]).
+static FORMAT: std::sync::OnceLock<LogFormat> = std::sync::OnceLock::new();
+
+/// Prints a problem found before the command fails: a sentence on stderr, or in JSON mode
+/// an error event, so that every line a log collector reads is JSON.
+fn problem(text: &str) {
+    match FORMAT.get() {
+        Some(LogFormat::Json) => tracing::error!("{text}"),
+        _ => eprintln!("{text}"),
+    }
+}
+
+/// Logs go to stderr; RUST_LOG sets the level ([`log_filter`]).
 pub fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = FORMAT.set(format);
+    let filter = log_filter(std::env::var("RUST_LOG").ok().as_deref());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(format == LogFormat::Text && colours())
         .with_target(false);
     match format {
         LogFormat::Text => builder.init(),
@@ -269,16 +319,24 @@ fn load_config(path: Option<&Path>) -> (Result<PipelineConfig, PipelineError>, O
     let chosen = path
         .map(Path::to_path_buf)
         .or_else(|| default.is_file().then(|| default.to_path_buf()));
-    match &chosen {
-        Some(p) => (
-            PipelineConfig::load(p).map_err(PipelineError::Config),
-            chosen.clone(),
-        ),
-        None => (
-            Ok(PipelineConfig::parse("", Path::new("(defaults)")).expect("defaults are valid")),
-            None,
-        ),
+    let loaded = match &chosen {
+        Some(p) => PipelineConfig::load(p).map_err(PipelineError::Config),
+        None => Ok(PipelineConfig::parse("", Path::new("(defaults)")).expect("defaults are valid")),
+    };
+    if let Ok(config) = &loaded {
+        let file = chosen.as_ref().map_or_else(
+            || "none: the defaults".to_string(),
+            |p| {
+                std::path::absolute(p)
+                    .unwrap_or_else(|_| p.clone())
+                    .display()
+                    .to_string()
+            },
+        );
+        let settings = serde_json::to_string(&config.settings).unwrap_or_default();
+        tracing::info!(pipeline_file = %file, settings = %settings, "pipeline file");
     }
+    (loaded, chosen)
 }
 
 fn request<'a>(
@@ -323,7 +381,7 @@ fn validate(args: &ValidateArgs) -> Result<(), Failure> {
     let config = match config {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("{e}");
+            problem(&e.to_string());
             config_problem = Some(e);
             PipelineConfig::parse("", Path::new("(defaults)")).expect("defaults are valid")
         }
@@ -350,7 +408,7 @@ fn validate(args: &ValidateArgs) -> Result<(), Failure> {
         Ok(c) => c,
         Err(e) => {
             if config_problem.is_some() {
-                eprintln!("{e}");
+                problem(&e.to_string());
                 return Err(Failure {
                     code: 2,
                     message: "the pipeline file and the inbox have problems (listed above)".into(),
@@ -431,10 +489,52 @@ fn print_counts(published: &Published) {
     }
 }
 
+/// The demo clears and rewrites `DIR/inbox` and publishes into `DIR/warehouse`: a folder
+/// holding anything else, or an inbox holding a file the generator does not write, is
+/// someone's data, and is refused (exit 2) before anything is touched.
+fn refuse_foreign_files(dir: &Path, inbox: &Path) -> Result<(), Failure> {
+    let names = |folder: &Path| -> Vec<String> {
+        std::fs::read_dir(folder)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let refuse = |path: PathBuf| Failure {
+        code: 2,
+        message: format!(
+            "{}: the demo folder holds a file the demo did not write; it would be overwritten or deleted. Give --dir an empty or new folder, or one an earlier demo made",
+            path.display()
+        ),
+    };
+    let mut foreign: Vec<String> = names(dir)
+        .into_iter()
+        .filter(|n| n != "inbox" && n != "warehouse")
+        .collect();
+    foreign.sort();
+    if let Some(name) = foreign.first() {
+        return Err(refuse(dir.join(name)));
+    }
+    let generated = retention_synth::file_names();
+    let mut foreign: Vec<String> = names(inbox)
+        .into_iter()
+        .filter(|n| !generated.contains(n))
+        .collect();
+    foreign.sort();
+    match foreign.first() {
+        Some(name) => Err(refuse(inbox.join(name))),
+        None => Ok(()),
+    }
+}
+
 fn demo(args: &DemoArgs) -> Result<(), Failure> {
     let as_of = args.as_of.unwrap_or_else(today);
     let inbox = args.dir.join("inbox");
     let warehouse = args.dir.join("warehouse");
+    refuse_foreign_files(&args.dir, &inbox)?;
     if inbox.exists() {
         std::fs::remove_dir_all(&inbox).map_err(|e| {
             failed(format!(
@@ -614,4 +714,26 @@ fn demo(args: &DemoArgs) -> Result<(), Failure> {
         warehouse.join("current").display()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_filter;
+
+    #[test]
+    fn a_bare_level_is_for_this_program_and_a_target_is_as_written() {
+        let unset = log_filter(None).to_string();
+        assert!(
+            unset.contains("retention_pipeline=info") && unset.contains("warn"),
+            "{unset}"
+        );
+        let debug = log_filter(Some("debug")).to_string();
+        assert!(debug.contains("retention_pipeline=debug"), "{debug}");
+        assert!(!debug.contains("datafusion"), "{debug}");
+        let explicit = log_filter(Some("datafusion=debug,info")).to_string();
+        assert!(explicit.contains("datafusion=debug"), "{explicit}");
+        assert_eq!(log_filter(Some("off")).to_string(), "off");
+        // Not a level: the default.
+        assert_eq!(log_filter(Some("loud")).to_string(), unset);
+    }
 }

@@ -23,11 +23,25 @@ fn main() -> ExitCode {
     #[cfg(target_os = "linux")]
     let _ = rustix::thread::disable_transparent_huge_pages(true);
     let cli = args::Cli::parse();
-    commands::init_logging(cli.log_format);
+    let format = cli.log_format;
+    commands::init_logging(format);
     match commands::dispatch(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            match format {
+                args::LogFormat::Text => eprintln!("error: {}", failure.message),
+                // A log collector reads every line as JSON, the last one too.
+                args::LogFormat::Json => eprintln!(
+                    "{}",
+                    serde_json::json!({
+                        "timestamp": chrono::Utc::now()
+                            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                        "level": "ERROR",
+                        "message": failure.message,
+                        "exit_code": failure.code,
+                    })
+                ),
+            }
             ExitCode::from(failure.code)
         }
     }

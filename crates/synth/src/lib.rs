@@ -122,6 +122,19 @@ impl SynthError {
 /// Name of the file listing every injected bad row.
 const EXPECTED_QUARANTINE: &str = "expected_quarantine.csv";
 
+/// Every file [`generate`] writes into its out folder: the six sources, the expected
+/// quarantine and the truth. `retention demo` refuses a folder holding anything else.
+pub fn file_names() -> Vec<String> {
+    retention_contract::Source::ALL
+        .iter()
+        .map(|s| format!("{}.csv", s.name()))
+        .chain([
+            EXPECTED_QUARANTINE.to_string(),
+            truth::TRUE_RISK.to_string(),
+        ])
+        .collect()
+}
+
 fn validate(spec: &AgencySpec) -> Result<(), SynthError> {
     let invalid = |msg: String| Err(SynthError::InvalidSpec(msg));
     if spec.workers == 0 {
