@@ -154,6 +154,18 @@ pub enum OutputFormat {
     Parquet,
 }
 
+impl OutputFormat {
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Table => "table",
+            OutputFormat::Csv => "csv",
+            OutputFormat::Json => "json",
+            OutputFormat::Parquet => "parquet",
+        }
+    }
+}
+
 /// Arguments of `query`.
 #[derive(Debug, Args)]
 pub struct QueryArgs {
@@ -162,7 +174,7 @@ pub struct QueryArgs {
     pub warehouse: PathBuf,
     /// SQL to run; several statements may be separated by ';'.
     pub sql: Option<String>,
-    /// Read the SQL from this file instead.
+    /// Read the SQL from this file instead (`-` reads standard input).
     #[arg(short = 'f', long = "file", conflicts_with = "sql")]
     pub file: Option<PathBuf>,
     /// Output format.
@@ -171,6 +183,10 @@ pub struct QueryArgs {
     /// Write the result to this file instead of stdout.
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// Rows the table format shows at most (0: every row); csv, json and parquet always
+    /// write every row.
+    #[arg(long, default_value_t = 40)]
+    pub max_rows: usize,
 }
 
 /// Arguments of `demo`.

@@ -142,6 +142,13 @@ fn query(args: &QueryArgs) -> Result<(), Failure> {
     };
     let script = match (&args.sql, &args.file) {
         (Some(sql), _) => Some(sql.clone()),
+        (None, Some(file)) if file.as_os_str() == "-" => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| failed(format!("cannot read SQL from stdin ({e})")))?;
+            Some(text)
+        }
         (None, Some(file)) => Some(std::fs::read_to_string(file).map_err(|e| Failure {
             code: 2,
             message: format!("{}: cannot read the SQL file ({e})", file.display()),
@@ -160,7 +167,7 @@ fn query(args: &QueryArgs) -> Result<(), Failure> {
             code: code(&e),
             message: e.to_string(),
         })?;
-        write_result(args.format, &schema, &batches, out)
+        write_result(args.format, args.max_rows, &schema, &batches, out)
             .map_err(|e| failed(format!("cannot write the result ({e})")))
     };
     match script {
@@ -172,8 +179,24 @@ fn query(args: &QueryArgs) -> Result<(), Failure> {
                     message: "no SQL statement given".into(),
                 });
             }
+            // A machine-readable output holds one result: two CSVs or JSON arrays back to
+            // back, or two Parquet files in one, are not a valid file.
+            if statements.len() > 1 && args.format != OutputFormat::Table {
+                return Err(Failure {
+                    code: 2,
+                    message: format!(
+                        "--format {} writes one result, and {} statements were given: run them one at a time (or use --format table)",
+                        args.format.name(),
+                        statements.len()
+                    ),
+                });
+            }
             for statement in &statements {
-                run(statement, &mut out)?;
+                match run(statement, &mut out) {
+                    // A reader that stops reading (`| head`) ends the output quietly.
+                    Err(f) if f.message.contains("Broken pipe") => return Ok(()),
+                    other => other?,
+                }
             }
         }
         None => {
@@ -220,12 +243,70 @@ fn query(args: &QueryArgs) -> Result<(), Failure> {
             }
         }
     }
-    out.flush()
-        .map_err(|e| failed(format!("cannot write the result ({e})")))
+    match out.flush() {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|e| failed(format!("cannot write the result ({e})"))),
+    }
+}
+
+/// Float64 values rounded to 4 decimals, for the table format only (the machine formats
+/// keep every digit).
+fn rounded(batch: &arrow::array::RecordBatch) -> arrow::array::RecordBatch {
+    use arrow::array::{Array, ArrayRef, AsArray};
+    use arrow::datatypes::{DataType, Float64Type};
+    let columns: Vec<ArrayRef> = batch
+        .columns()
+        .iter()
+        .map(|c| match c.data_type() {
+            DataType::Float64 => {
+                let values: arrow::array::Float64Array = c
+                    .as_primitive::<Float64Type>()
+                    .unary(|v| (v * 1e4).round() / 1e4);
+                std::sync::Arc::new(values) as ArrayRef
+            }
+            _ => c.clone(),
+        })
+        .collect();
+    arrow::array::RecordBatch::try_new(batch.schema(), columns).expect("same schema")
+}
+
+/// Text columns as plain Utf8 (DataFusion reads Parquet strings as Utf8View, which older
+/// Parquet readers reject).
+fn plain_strings(
+    schema: &arrow::datatypes::SchemaRef,
+    batches: &[arrow::array::RecordBatch],
+) -> Result<(arrow::datatypes::SchemaRef, Vec<arrow::array::RecordBatch>), arrow::error::ArrowError>
+{
+    use arrow::datatypes::{DataType, Field, Schema};
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8View | DataType::LargeUtf8 => {
+                f.as_ref().clone().with_data_type(DataType::Utf8)
+            }
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    let plain = std::sync::Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    let batches = batches
+        .iter()
+        .map(|b| {
+            let columns = b
+                .columns()
+                .iter()
+                .zip(plain.fields())
+                .map(|(c, f)| arrow::compute::cast(c, f.data_type()))
+                .collect::<Result<Vec<_>, _>>()?;
+            arrow::array::RecordBatch::try_new(plain.clone(), columns)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((plain, batches))
 }
 
 fn write_result(
     format: OutputFormat,
+    max_rows: usize,
     schema: &arrow::datatypes::SchemaRef,
     batches: &[arrow::array::RecordBatch],
     out: &mut dyn std::io::Write,
@@ -233,14 +314,35 @@ fn write_result(
     match format {
         OutputFormat::Table => {
             let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+            // Only the rows shown are formatted: a whole large table as text would take
+            // minutes and gigabytes.
+            let limit = if max_rows == 0 { rows } else { max_rows };
+            let mut shown = Vec::new();
+            let mut left = limit;
+            for b in batches {
+                if left == 0 {
+                    break;
+                }
+                let take = left.min(b.num_rows());
+                shown.push(rounded(&b.slice(0, take)));
+                left -= take;
+            }
             if rows > 0 {
                 writeln!(
                     out,
                     "{}",
-                    arrow::util::pretty::pretty_format_batches(batches)?
+                    arrow::util::pretty::pretty_format_batches(&shown)?
                 )?;
             }
-            writeln!(out, "({rows} row{})", if rows == 1 { "" } else { "s" })?;
+            let noun = if rows == 1 { "row" } else { "rows" };
+            if rows > limit {
+                writeln!(
+                    out,
+                    "({rows} {noun}, {limit} shown; --max-rows 0 shows all, --format csv writes all)"
+                )?;
+            } else {
+                writeln!(out, "({rows} {noun})")?;
+            }
         }
         OutputFormat::Csv => {
             let mut writer = arrow::csv::WriterBuilder::new()
@@ -258,10 +360,10 @@ fn write_result(
             writeln!(out)?;
         }
         OutputFormat::Parquet => {
+            let (schema, batches) = plain_strings(schema, batches)?;
             let mut buffer = Vec::new();
-            let mut writer =
-                parquet::arrow::ArrowWriter::try_new(&mut buffer, schema.clone(), None)?;
-            for b in batches {
+            let mut writer = parquet::arrow::ArrowWriter::try_new(&mut buffer, schema, None)?;
+            for b in &batches {
                 writer.write(b)?;
             }
             writer.close()?;

@@ -504,3 +504,141 @@ fn models_that_merge_partitions_end_in_a_sort() {
         );
     }
 }
+
+/// `retention query` for people and for pipes (issue #16): the table format shows 40 rows
+/// by default with a footer saying how many there are, and floats to 4 decimals; a
+/// machine format refuses two statements; Parquet output is plain Utf8; `-f -` reads
+/// stdin; a reader that closes the pipe early ends it quietly with exit 0; an SQL error
+/// says "SQL error" once.
+#[test]
+fn query_limits_rows_rounds_floats_and_writes_one_valid_result() {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let wh = published(dir.path());
+    let w = wh.to_str().unwrap();
+    let (code, out, err) = run(&[
+        "query",
+        "--warehouse",
+        w,
+        "select * from warehouse.worker_months",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let footer = out.lines().last().unwrap();
+    assert!(footer.contains("rows, 40 shown"), "{footer}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("| ")).count(),
+        41,
+        "header + 40 rows"
+    );
+    let (_, all, _) = run(&[
+        "query",
+        "--warehouse",
+        w,
+        "--max-rows",
+        "0",
+        "select * from warehouse.worker_months",
+    ]);
+    assert!(!all.contains("shown"));
+
+    let (_, out, _) = run(&["query", "--warehouse", w, "select 0.39551711480223917 as x"]);
+    assert!(out.contains("0.3955") && !out.contains("0.39551"), "{out}");
+    let (_, csv, _) = run(&[
+        "query",
+        "--warehouse",
+        w,
+        "--format",
+        "csv",
+        "select 0.39551711480223917 as x",
+    ]);
+    assert!(csv.contains("0.39551711480223917"), "{csv}");
+
+    for format in ["csv", "json", "parquet"] {
+        let (code, _, err) = run(&[
+            "query",
+            "--warehouse",
+            w,
+            "--format",
+            format,
+            "--output",
+            dir.path().join("two").to_str().unwrap(),
+            "select 1; select 2",
+        ]);
+        assert_eq!(code, 2, "{format}: {err}");
+        assert!(err.contains("writes one result"), "{err}");
+    }
+
+    let file = dir.path().join("offices.parquet");
+    let (code, _, err) = run(&[
+        "query",
+        "--warehouse",
+        w,
+        "--format",
+        "parquet",
+        "--output",
+        file.to_str().unwrap(),
+        "select office_id, office_name from warehouse.offices",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(&file).unwrap(),
+    )
+    .unwrap();
+    for field in reader.schema().fields() {
+        assert_eq!(
+            field.data_type(),
+            &arrow::datatypes::DataType::Utf8,
+            "{field:?}"
+        );
+    }
+
+    let mut child = crate::util::bin()
+        .args(["query", "--warehouse", w, "-f", "-", "--format", "csv"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"select 7 as x;")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "x\n7\n");
+
+    // `| head -c 100`: the reader goes away after 100 bytes of a large result.
+    let mut child = crate::util::bin()
+        .args([
+            "query",
+            "--warehouse",
+            w,
+            "--format",
+            "csv",
+            "select * from warehouse.worker_months",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 100];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).trim().is_empty());
+
+    let (code, _, err) = run(&["query", "--warehouse", w, "selec 1"]);
+    assert_eq!(code, 2);
+    assert_eq!(err.matches("SQL error").count(), 1, "{err}");
+}

@@ -28,6 +28,15 @@ pub enum QueryError {
     Statement(String),
 }
 
+/// DataFusion's message for a failed statement, without its own "SQL error: " prefix
+/// (the error reads "SQL error: ..." once).
+fn statement_error(e: &datafusion::error::DataFusionError) -> String {
+    let text = e.to_string();
+    text.strip_prefix("SQL error: ")
+        .unwrap_or(&text)
+        .to_string()
+}
+
 /// A session over the warehouse's current run, with its tables and views. `current` is
 /// resolved once, here: every table of the session is read from that one run folder, so
 /// a join never mixes two runs, even when a run publishes while the session is open.
@@ -92,12 +101,12 @@ pub async fn execute(
     let df = ctx
         .sql(sql)
         .await
-        .map_err(|e| QueryError::Statement(e.to_string()))?;
+        .map_err(|e| QueryError::Statement(statement_error(&e)))?;
     let schema = Arc::new(df.schema().as_arrow().clone());
     let batches = df
         .collect()
         .await
-        .map_err(|e| QueryError::Statement(e.to_string()))?;
+        .map_err(|e| QueryError::Statement(statement_error(&e)))?;
     Ok((schema, batches))
 }
 
