@@ -218,8 +218,29 @@ fn parse_guard(text: &str) -> Result<retention_ingest::Guard, String> {
 }
 
 fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| format!("{text:?} is not a date; write it as YYYY-MM-DD"))
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        // The shape is right but the day does not exist: say why.
+        let parts: Vec<&str> = text.split('-').collect();
+        if let [y, m, d] = parts[..]
+            && let (Ok(year), Ok(month), Ok(day)) =
+                (y.parse::<i32>(), m.parse::<u32>(), d.parse::<u32>())
+            && (1..=12).contains(&month)
+            && day >= 1
+            && y.len() == 4
+        {
+            let first = chrono::NaiveDate::from_ymd_opt(year, month, 1);
+            let next =
+                chrono::NaiveDate::from_ymd_opt(year + i32::from(month == 12), month % 12 + 1, 1);
+            if let (Some(first), Some(next)) = (first, next) {
+                let days = (next - first).num_days();
+                return format!(
+                    "{text:?} is not a real date: {} has {days} days in {year}",
+                    first.format("%B")
+                );
+            }
+        }
+        format!("{text:?} is not a date; write it as YYYY-MM-DD")
+    })
 }
 
 /// `query --help`'s epilogue; the view list comes from the pipeline's one list of views.

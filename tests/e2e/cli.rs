@@ -478,3 +478,83 @@ fn demo_refuses_a_folder_with_files_it_did_not_write() {
     assert_eq!(code, 2);
     assert!(err.contains("notes.txt"), "{err}");
 }
+
+/// Input errors that name the cause (issue #16): a semicolon-separated export, a header
+/// typo, a file name that differs in case, an impossible date, each as the sentence a
+/// user reads.
+#[test]
+fn input_errors_name_the_likely_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = crate::util::generate(
+        dir.path(),
+        &[
+            "--workers",
+            "60",
+            "--years",
+            "1",
+            "--offices",
+            "2",
+            "--as-of",
+            "2025-06-30",
+        ],
+    );
+    let edit = |file: &str, change: &dyn Fn(&str) -> String| {
+        let path = inbox.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, change(&text)).unwrap();
+    };
+    edit("offices.csv", &|t| t.replace(',', ";"));
+    edit("caseload_snapshots.csv", &|t| {
+        t.replacen("snapshot_date", "snapshot_dt", 1)
+    });
+    std::fs::rename(
+        inbox.join("supervision_sessions.csv"),
+        inbox.join("Supervision_Sessions.CSV"),
+    )
+    .unwrap();
+    let (code, _, err) = run(&[
+        "validate",
+        "--inbox",
+        inbox.to_str().unwrap(),
+        "--as-of",
+        "2025-06-30",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    let at = |file: &str| inbox.join(file).display().to_string();
+    for sentence in [
+        format!(
+            "{}:1: the header is one field holding semicolon separators: the file looks semicolon-separated; export it comma-separated (CSV)",
+            at("offices.csv")
+        ),
+        format!(
+            "{}:1: missing column snapshot_date (did you mean snapshot_dt?); add it to the extract",
+            at("caseload_snapshots.csv")
+        ),
+        format!(
+            "{}: no file for source supervision_sessions; expected supervision_sessions.csv, supervision_sessions.csv.gz or supervision_sessions.parquet in the inbox; found Supervision_Sessions.CSV, but file names are matched exactly: rename it to supervision_sessions.csv (or .csv.gz, .parquet)",
+            inbox.display()
+        ),
+    ] {
+        assert!(err.contains(&sentence), "expected\n{sentence}\nin\n{err}");
+    }
+    let (code, _, err) = run(&[
+        "validate",
+        "--inbox",
+        inbox.to_str().unwrap(),
+        "--as-of",
+        "2026-02-30",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("\"2026-02-30\" is not a real date: February has 28 days in 2026"),
+        "{err}"
+    );
+    let (_, _, err) = run(&[
+        "validate",
+        "--inbox",
+        inbox.to_str().unwrap(),
+        "--as-of",
+        "2024-02-30",
+    ]);
+    assert!(err.contains("February has 29 days in 2024"), "{err}");
+}

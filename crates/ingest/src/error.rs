@@ -8,12 +8,14 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     /// No file for a required source.
-    #[error("{}: no file for source {source_name}; expected {source_name}.csv, {source_name}.csv.gz or {source_name}.parquet in the inbox", inbox.display())]
+    #[error("{}: no file for source {source_name}; expected {source_name}.csv, {source_name}.csv.gz or {source_name}.parquet in the inbox{}", inbox.display(), near_file(near_miss.as_deref(), *source_name))]
     MissingSource {
         /// The source.
         source_name: Source,
         /// The inbox folder.
         inbox: PathBuf,
+        /// A file whose name differs only in case or extension.
+        near_miss: Option<String>,
     },
     /// More than one file for a source.
     #[error("{}: more than one file for source {source_name} ({}); keep exactly one", inbox.display(), names.join(", "))]
@@ -54,7 +56,7 @@ pub enum IngestError {
         name: String,
     },
     /// Required columns are absent.
-    #[error("{}: missing column{} {}; add {} to the extract", at(path, *line), if columns.len() > 1 { "s" } else { "" }, columns.join(", "), if columns.len() > 1 { "them" } else { "it" })]
+    #[error("{}: missing column{} {}; add {} to the extract", at(path, *line), if columns.len() > 1 { "s" } else { "" }, with_hints(columns, hints), if columns.len() > 1 { "them" } else { "it" })]
     MissingColumns {
         /// The file.
         path: PathBuf,
@@ -62,6 +64,18 @@ pub enum IngestError {
         line: u64,
         /// The absent contract columns.
         columns: Vec<&'static str>,
+        /// For each, a header name present in the file that is close to it, if any.
+        hints: Vec<Option<String>>,
+    },
+    /// The header is one field that holds another separator: not a comma-separated file.
+    #[error("{}: the header is one field holding {} separators: the file looks {}-separated; export it comma-separated (CSV)", at(path, *line), separator_name(*separator), separator_name(*separator))]
+    WrongSeparator {
+        /// The file.
+        path: PathBuf,
+        /// Physical line of the header.
+        line: u64,
+        /// The separator found.
+        separator: char,
     },
     /// A Parquet file that cannot be decoded.
     #[error("{}: not a readable Parquet file ({message}); export it again", path.display())]
@@ -95,5 +109,40 @@ impl IngestError {
     /// failure of the machine (exit code 1).
     pub fn is_bad_input(&self) -> bool {
         !matches!(self, IngestError::Io { .. })
+    }
+}
+
+/// The missing columns, each with its near miss: `snapshot_date (did you mean
+/// snapshot_dt?)`.
+fn with_hints(columns: &[&str], hints: &[Option<String>]) -> String {
+    columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match hints.get(i).and_then(Option::as_deref) {
+            Some(near) => format!("{c} (did you mean {near}?)"),
+            None => c.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The near-miss file of a missing source, as a sentence to append.
+fn near_file(near: Option<&str>, source: Source) -> String {
+    match near {
+        Some(name) => format!(
+            "; found {name}, but file names are matched exactly: rename it to {}.csv (or .csv.gz, .parquet)",
+            source.name()
+        ),
+        None => String::new(),
+    }
+}
+
+/// How a separator is named in a sentence.
+fn separator_name(c: char) -> &'static str {
+    match c {
+        ';' => "semicolon",
+        '\t' => "tab",
+        '|' => "pipe",
+        _ => "other",
     }
 }

@@ -219,6 +219,7 @@ pub fn locate_inputs(
                 problems.push(IngestError::MissingSource {
                     source_name: source,
                     inbox: inbox.to_path_buf(),
+                    near_miss: crate::input::near_miss_file(inbox, source),
                 });
                 files.push(None);
             }

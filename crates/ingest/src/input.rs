@@ -36,6 +36,23 @@ pub struct SourceFile {
     pub format: Format,
 }
 
+/// A file in `inbox` whose name is the source's but for case or extension
+/// (`Supervision_Sessions.CSV`, `offices.txt`): what the user most likely meant.
+pub fn near_miss_file(inbox: &Path, source: Source) -> Option<String> {
+    let mut names: Vec<String> = std::fs::read_dir(inbox)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| {
+            let lower = name.to_ascii_lowercase();
+            let stem = lower.split('.').next().unwrap_or("");
+            stem == source.name()
+        })
+        .collect();
+    names.sort();
+    names.into_iter().next()
+}
+
 /// Finds the file of `source` in `inbox`: Ok(None) when there is none.
 pub fn locate(inbox: &Path, source: Source) -> Result<Option<SourceFile>, IngestError> {
     let candidates = [
@@ -78,7 +95,47 @@ pub struct ColumnMap {
     pub line: u64,
 }
 
+/// The edit distance of two short names (Levenshtein, by characters).
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
+
+/// The header name present in the file (not a contract column) closest to a missing
+/// column, when it is close: at most a third of the name's length apart, or one of the
+/// two contains the other.
+fn near_miss(missing: &str, present: &[(&str, &str)]) -> Option<String> {
+    present
+        .iter()
+        .map(|(original, normalized)| (distance(missing, normalized), *original, *normalized))
+        .filter(|(d, _, n)| {
+            *d <= (missing.len() / 3).max(1)
+                || (n.len() >= 3 && (missing.contains(n) || n.contains(missing)))
+        })
+        .min_by_key(|(d, _, _)| *d)
+        .map(|(_, original, _)| original.to_string())
+}
+
 fn map_header(file: &SourceFile, names: &[String], line: u64) -> Result<ColumnMap, IngestError> {
+    if let [only] = names
+        && let Some(separator) = [';', '\t', '|'].into_iter().find(|c| only.contains(*c))
+    {
+        return Err(IngestError::WrongSeparator {
+            path: file.path.clone(),
+            line,
+            separator,
+        });
+    }
     let normalized: Vec<String> = names
         .iter()
         .map(|n| n.trim_ascii().to_ascii_lowercase())
@@ -105,10 +162,18 @@ fn map_header(file: &SourceFile, names: &[String], line: u64) -> Result<ColumnMa
         .map(|(c, _)| c.name)
         .collect();
     if !missing.is_empty() {
+        let present: Vec<(&str, &str)> = names
+            .iter()
+            .zip(&normalized)
+            .filter(|(_, n)| !columns.iter().any(|c| c.name == n.as_str()))
+            .map(|(o, n)| (o.trim_ascii(), n.as_str()))
+            .collect();
+        let hints = missing.iter().map(|m| near_miss(m, &present)).collect();
         return Err(IngestError::MissingColumns {
             path: file.path.clone(),
             line,
             columns: missing,
+            hints,
         });
     }
     let unknown = names

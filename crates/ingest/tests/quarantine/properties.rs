@@ -53,6 +53,7 @@ fn check(bytes: &[u8]) -> Result<(u64, u64), TestCaseError> {
                         | IngestError::BadHeader { .. }
                         | IngestError::DuplicateColumn { .. }
                         | IngestError::MissingColumns { .. }
+                        | IngestError::WrongSeparator { .. }
                 ),
                 "{err:?}"
             );
