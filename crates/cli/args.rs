@@ -61,6 +61,12 @@ pub enum Command {
         after_help = "Example:\n  retention demo --dir demo-data\n\nWrites DIR/inbox and DIR/warehouse; rerunning replaces the inbox and publishes a new run.\nA DIR holding anything else, or an inbox holding a file the generator does not write, is\nrefused (exit 2) before anything is touched."
     )]
     Demo(DemoArgs),
+    /// List the runs a warehouse keeps, or point `current` back at one of them.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  retention runs list --warehouse /data/warehouse\n  retention runs rollback --warehouse /data/warehouse 20261203T020000.000Z-01234\n\nA rollback switches WAREHOUSE/current (and current.json) atomically, as a publish does,\nand is refused while a run holds the warehouse's lock. The next run's guards compare\nwith the run rolled back to. Exit codes: 0 done; 1 locked or I/O; 2 no such run."
+    )]
+    Runs(RunsCommand),
 }
 
 /// Arguments of `generate`.
@@ -187,6 +193,34 @@ pub struct QueryArgs {
     /// write every row.
     #[arg(long, default_value_t = 40)]
     pub max_rows: usize,
+}
+
+/// `runs` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RunsCommand {
+    /// The kept runs, oldest first: published ones (the one in current marked) and the
+    /// records of runs that failed or were refused.
+    List(RunsListArgs),
+    /// Point `current` at a kept, complete run.
+    Rollback(RollbackArgs),
+}
+
+/// Arguments of `runs list`.
+#[derive(Debug, Args)]
+pub struct RunsListArgs {
+    /// The warehouse.
+    #[arg(long)]
+    pub warehouse: PathBuf,
+}
+
+/// Arguments of `runs rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The warehouse.
+    #[arg(long)]
+    pub warehouse: PathBuf,
+    /// The run to make current (a run id `runs list` shows as published).
+    pub run_id: String,
 }
 
 /// Arguments of `demo`.

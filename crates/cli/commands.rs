@@ -2,8 +2,8 @@
 //! their results. No domain logic lives here.
 
 use crate::args::{
-    Command, DemoArgs, GenerateArgs, InboxArgs, LogFormat, OutputFormat, QueryArgs, RunArgs,
-    ValidateArgs,
+    Command, DemoArgs, GenerateArgs, InboxArgs, LogFormat, OutputFormat, QueryArgs, RollbackArgs,
+    RunArgs, RunsCommand, RunsListArgs, ValidateArgs,
 };
 use crate::progress::Bars;
 use retention_contract::Day;
@@ -106,7 +106,73 @@ pub fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Validate(args) => validate(&args),
         Command::Demo(args) => demo(&args),
         Command::Query(args) => query(&args),
+        Command::Runs(RunsCommand::List(args)) => runs_list(&args),
+        Command::Runs(RunsCommand::Rollback(args)) => rollback(&args),
     }
+}
+
+fn runs_list(args: &RunsListArgs) -> Result<(), Failure> {
+    use retention_pipeline::warehouse::kept_runs;
+    if !args.warehouse.is_dir() {
+        return Err(Failure {
+            code: 2,
+            message: format!(
+                "{}: no such warehouse folder; pass the --warehouse runs publish into",
+                args.warehouse.display()
+            ),
+        });
+    }
+    let runs = kept_runs(&args.warehouse).map_err(|e| failed(e.to_string()))?;
+    println!(
+        "  {:<28} {:<10} {:<11} {:<25} {:>18}",
+        "run", "state", "as_of", "finished_at", "office_indicators"
+    );
+    for r in &runs {
+        println!(
+            "{} {:<28} {:<10} {:<11} {:<25} {:>18}{}",
+            if r.current { "*" } else { " " },
+            r.run_id,
+            r.state,
+            r.as_of,
+            r.finished_at,
+            r.rows.map_or("-".to_string(), |n| n.to_string()),
+            r.refusal.as_deref().map_or(String::new(), |m| format!(
+                "  {}",
+                m.lines().next().unwrap_or("")
+            )),
+        );
+    }
+    println!(
+        "({} run{}; * is current)",
+        runs.len(),
+        if runs.len() == 1 { "" } else { "s" }
+    );
+    Ok(())
+}
+
+fn rollback(args: &RollbackArgs) -> Result<(), Failure> {
+    use retention_pipeline::warehouse::Warehouse;
+    if !args.warehouse.join("runs").is_dir() {
+        return Err(Failure {
+            code: 2,
+            message: format!(
+                "{}: not a warehouse (no runs/ folder); pass the --warehouse runs publish into",
+                args.warehouse.display()
+            ),
+        });
+    }
+    let warehouse = Warehouse::lock(&args.warehouse).map_err(PipelineError::from)?;
+    let before = warehouse.current_run();
+    warehouse
+        .roll_back_to(&args.run_id)
+        .map_err(PipelineError::from)?;
+    tracing::info!(
+        from = before.as_deref().unwrap_or("none"),
+        to = %args.run_id,
+        "rolled back: current now points at this run"
+    );
+    println!("current -> runs/{}", args.run_id);
+    Ok(())
 }
 
 fn query(args: &QueryArgs) -> Result<(), Failure> {

@@ -275,3 +275,88 @@ fn the_pseudonym_key_is_created_once_owner_only() {
         );
     }
 }
+
+/// `retention runs list` shows the kept runs (current marked, refused records with their
+/// reason); `runs rollback` points current and current.json at a kept run atomically,
+/// is refused for a run that is not kept complete (exit 2) and while a run holds the
+/// lock (exit 1), and `query` then reads the rolled-back run.
+#[test]
+fn runs_are_listed_and_current_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = crate::util::generate(
+        dir.path(),
+        &[
+            "--workers",
+            "80",
+            "--years",
+            "2",
+            "--offices",
+            "2",
+            "--as-of",
+            "2025-06-30",
+        ],
+    );
+    let wh = dir.path().join("wh");
+    let w = wh.to_str().unwrap();
+    for _ in 0..2 {
+        let (code, err) = crate::util::run_pipeline(&inbox, &wh, "2025-06-30", None);
+        assert_eq!(code, 0, "{err}");
+    }
+    let missing = dir.path().join("missing");
+    let (code, _) = crate::util::run_pipeline(&missing, &wh, "2025-06-30", None);
+    assert_eq!(code, 2);
+    let mut runs: Vec<String> = std::fs::read_dir(wh.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| !n.ends_with(".refused"))
+        .collect();
+    runs.sort();
+    let (first, second) = (&runs[0], &runs[1]);
+
+    let (code, out, err) = crate::util::run(&["runs", "list", "--warehouse", w]);
+    assert_eq!(code, 0, "{err}");
+    let line = |id: &str| out.lines().find(|l| l.contains(id)).unwrap().to_string();
+    assert!(line(second).starts_with('*') && line(second).contains("published"));
+    assert!(line(first).starts_with(' '));
+    assert!(out.contains("refused") && out.contains("exit 2:"), "{out}");
+    assert!(out.contains("(3 runs; * is current)"), "{out}");
+
+    let (code, out, err) = crate::util::run(&["runs", "rollback", "--warehouse", w, first]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), format!("current -> runs/{first}"));
+    assert_eq!(
+        std::fs::read_link(wh.join("current")).unwrap(),
+        std::path::Path::new("runs").join(first)
+    );
+    let pointer: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(wh.join("current.json")).unwrap()).unwrap();
+    assert_eq!(pointer["run_id"], first.as_str());
+    let (_, out, _) = crate::util::run(&[
+        "query",
+        "--warehouse",
+        w,
+        "--format",
+        "csv",
+        "select count(*) as n from warehouse.columns",
+    ]);
+    assert!(out.starts_with("n\n"), "{out}");
+
+    for bad in ["nope", "../wh", &format!("{second}.refused")] {
+        let (code, _, err) = crate::util::run(&["runs", "rollback", "--warehouse", w, bad]);
+        assert_eq!(code, 2, "{bad}: {err}");
+        assert!(err.contains("no complete run"), "{err}");
+    }
+    // While a run holds the lock, nothing moves.
+    let lock = std::fs::OpenOptions::new()
+        .write(true)
+        .open(wh.join(".lock"))
+        .unwrap();
+    lock.try_lock().unwrap();
+    let (code, _, err) = crate::util::run(&["runs", "rollback", "--warehouse", w, second]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("another run is using this warehouse"), "{err}");
+    assert_eq!(
+        std::fs::read_link(wh.join("current")).unwrap(),
+        std::path::Path::new("runs").join(first)
+    );
+}

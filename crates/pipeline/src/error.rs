@@ -67,6 +67,7 @@ impl PipelineError {
                 }
             }
             PipelineError::Refused(_) => 3,
+            PipelineError::Warehouse(WarehouseError::NoSuchRun { .. }) => 2,
             PipelineError::Warehouse(_)
             | PipelineError::Sql(_)
             | PipelineError::Internal { .. } => 1,

@@ -133,6 +133,14 @@ pub enum WarehouseError {
         /// The I/O error.
         source: io::Error,
     },
+    /// `runs rollback` named a run the warehouse does not keep complete.
+    #[error("{}: no complete run {run_id} is kept here; `retention runs list --warehouse {}` shows the runs it can roll back to", warehouse.display(), warehouse.display())]
+    NoSuchRun {
+        /// The warehouse.
+        warehouse: PathBuf,
+        /// The run asked for.
+        run_id: String,
+    },
     /// Parquet encoding failure.
     #[error("{}: cannot write Parquet ({message})", path.display())]
     Parquet {
@@ -257,6 +265,45 @@ impl Warehouse {
         Ok(done)
     }
 
+    /// Points `current` (and `current.json`) at a kept complete run, atomically, as a
+    /// publish does: `retention runs rollback`. Refused for a run that is not a complete
+    /// run of this warehouse.
+    pub fn roll_back_to(&self, run_id: &str) -> Result<(), WarehouseError> {
+        let folder = self.root.join("runs").join(run_id);
+        let manifest = fs::read_to_string(folder.join("run_manifest.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+        let complete = !run_id.contains('/')
+            && !run_id.starts_with('.')
+            && !run_id.ends_with(".refused")
+            && !run_id.ends_with(".partial")
+            && manifest.is_some();
+        let Some(manifest) = manifest.filter(|_| complete) else {
+            return Err(WarehouseError::NoSuchRun {
+                warehouse: self.root.clone(),
+                run_id: run_id.to_string(),
+            });
+        };
+        let as_of = manifest["as_of"].as_str().unwrap_or_default().to_string();
+        let tmp = self.root.join("current.tmp");
+        let _ = fs::remove_file(&tmp);
+        let target = Path::new("runs").join(run_id);
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&target, &tmp).map_err(io_at(&tmp))?;
+        let current = self.root.join("current");
+        fs::rename(&tmp, &current).map_err(io_at(&current))?;
+        let pointer = serde_json::json!({
+            "run_id": run_id,
+            "path": format!("runs/{run_id}"),
+            "as_of": as_of,
+            "published_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        });
+        let mut text = serde_json::to_string_pretty(&pointer).expect("JSON values serialize");
+        text.push('\n');
+        write_atomically(&self.root.join(CURRENT_JSON), text.as_bytes(), false)?;
+        sync_dir(&self.root)
+    }
+
     /// The run `current` points at, if any.
     pub fn current_run(&self) -> Option<String> {
         current_run(&self.root)
@@ -294,6 +341,77 @@ impl Warehouse {
         }
         Ok(())
     }
+}
+
+/// One kept run of a warehouse, as `retention runs list` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeptRun {
+    /// The run id (its folder under `runs/`).
+    pub run_id: String,
+    /// `published` (complete), or `refused` (a record of a run that did not publish).
+    pub state: &'static str,
+    /// Its as-of date.
+    pub as_of: String,
+    /// When it finished.
+    pub finished_at: String,
+    /// Rows of office_indicators (published runs).
+    pub rows: Option<u64>,
+    /// The exit code and message of a refused run.
+    pub refusal: Option<String>,
+    /// Whether `current` points at it.
+    pub current: bool,
+}
+
+/// The runs kept under `root/runs`, oldest first (run ids sort by their start time).
+pub fn kept_runs(root: &Path) -> Result<Vec<KeptRun>, WarehouseError> {
+    let runs = root.join("runs");
+    let current = current_run(root);
+    let mut out = Vec::new();
+    let entries = match fs::read_dir(&runs) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => {
+            return Err(WarehouseError::Io {
+                path: runs,
+                source: e,
+            });
+        }
+    };
+    for entry in entries {
+        let entry = entry.map_err(io_at(&runs))?;
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        if name.ends_with(".partial") || !entry.path().is_dir() {
+            continue;
+        }
+        let manifest = fs::read_to_string(entry.path().join("run_manifest.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .unwrap_or_default();
+        let text = |key: &str| manifest[key].as_str().unwrap_or("").to_string();
+        let (run_id, state) = match name.strip_suffix(".refused") {
+            Some(id) => (id.to_string(), "refused"),
+            None => (name.clone(), "published"),
+        };
+        out.push(KeptRun {
+            current: current.as_deref() == Some(name.as_str()),
+            as_of: text("as_of"),
+            finished_at: text("finished_at"),
+            rows: manifest["tables"]["office_indicators"].as_u64(),
+            refusal: (state == "refused").then(|| {
+                format!(
+                    "exit {}: {}",
+                    manifest["exit_code"].as_u64().unwrap_or(0),
+                    manifest["message"].as_str().unwrap_or("")
+                )
+            }),
+            run_id,
+            state,
+        });
+    }
+    out.sort_by(|a, b| a.run_id.cmp(&b.run_id).then(a.state.cmp(b.state)));
+    Ok(out)
 }
 
 /// The manifest of the run `root/current` holds, if any.
