@@ -453,7 +453,11 @@ fn generate(args: &GenerateArgs) -> Result<(), Failure> {
         faults: args.faults,
     };
     let started = std::time::Instant::now();
+    let spinner = Bars::spinner("generate");
     let inbox = retention_synth::generate(&spec, &args.out, &mut |file| {
+        if let Some(s) = &spinner {
+            s.set_message(format!("writing {file}"));
+        }
         tracing::info!(file, "writing")
     })
     .map_err(|e| Failure {
@@ -464,6 +468,9 @@ fn generate(args: &GenerateArgs) -> Result<(), Failure> {
         },
         message: e.to_string(),
     })?;
+    if let Some(s) = spinner {
+        s.finish_with_message("done");
+    }
     for (source, rows) in &inbox.rows {
         println!("{source:<22} {rows:>12} rows");
     }
