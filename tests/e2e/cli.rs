@@ -558,3 +558,47 @@ fn input_errors_name_the_likely_cause() {
     ]);
     assert!(err.contains("February has 29 days in 2024"), "{err}");
 }
+
+/// A Windows-1252 `é` in an extract (issue #16): the quarantined row names the column
+/// and the likely encoding, so the analyst knows to re-export as UTF-8.
+#[test]
+fn a_row_in_another_encoding_names_its_column_and_encoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = crate::util::generate(
+        dir.path(),
+        &[
+            "--workers",
+            "60",
+            "--years",
+            "1",
+            "--offices",
+            "3",
+            "--as-of",
+            "2025-06-30",
+        ],
+    );
+    let path = inbox.join("offices.csv");
+    let text = std::fs::read(&path).unwrap();
+    let mut lines: Vec<Vec<u8>> = text.split(|b| *b == b'\n').map(<[u8]>::to_vec).collect();
+    // office_id,office_name,...: put a Windows-1252 e-acute into the first office's name.
+    let comma = lines[1].iter().position(|b| *b == b',').unwrap();
+    lines[1].insert(comma + 1, 0xE9);
+    std::fs::write(&path, lines.join(&b'\n')).unwrap();
+    let (_, out, err) = run(&[
+        "validate",
+        "--inbox",
+        inbox.to_str().unwrap(),
+        "--as-of",
+        "2025-06-30",
+        "--show",
+        "50",
+    ]);
+    let all = format!("{out}{err}");
+    assert!(
+        all.contains(&format!(
+            "{}:2: MALFORMED_ROW the record is not valid UTF-8 (column office_name, byte 0xE9); it looks like Windows-1252 (or Latin-1) text: re-export the file as UTF-8",
+            path.display()
+        )),
+        "{all}"
+    );
+}

@@ -194,7 +194,7 @@ pub fn ingest<R: SourceRow>(
         let Ok(text) = text else {
             quarantine.push(refuse(
                 Reason::MalformedRow,
-                "the record is not valid UTF-8".into(),
+                not_utf8(source, &columns.position, &rec),
             ));
             continue;
         };
@@ -410,6 +410,50 @@ pub fn ingest<R: SourceRow>(
         warnings,
         latest_activity,
     })
+}
+
+/// The detail of a record that is not UTF-8: the column holding the first bad byte, and
+/// what the file most likely is (kept out of the hot loop: only refused records get here).
+#[cold]
+fn not_utf8(source: Source, position: &[Option<usize>], rec: &crate::frame::Record<'_>) -> String {
+    let (bytes, offset) = match std::str::from_utf8(rec.data) {
+        Err(e) => (rec.data, e.valid_up_to()),
+        // Each field is valid alone but the record's bytes are not: a character split
+        // across two fields.
+        Ok(_) => (
+            rec.raw,
+            std::str::from_utf8(rec.raw)
+                .err()
+                .map_or(0, |e| e.valid_up_to()),
+        ),
+    };
+    let field = rec
+        .fields
+        .iter()
+        .position(|&(a, b)| a <= offset && offset < b);
+    let column = field.map_or_else(
+        || "a field".to_string(),
+        |i| {
+            position
+                .iter()
+                .position(|p| *p == Some(i))
+                .map_or(format!("column {}", i + 1), |k| {
+                    format!("column {}", source.columns()[k].name)
+                })
+        },
+    );
+    let byte = bytes.get(offset).copied().unwrap_or(0);
+    let zeros = rec.raw.iter().filter(|b| **b == 0).count();
+    let guess = if zeros * 4 >= rec.raw.len() && zeros > 0 {
+        "it looks like UTF-16 text"
+    } else if byte >= 0x80 {
+        "it looks like Windows-1252 (or Latin-1) text"
+    } else {
+        "it is not text in a known encoding"
+    };
+    format!(
+        "the record is not valid UTF-8 ({column}, byte 0x{byte:02X}); {guess}: re-export the file as UTF-8"
+    )
 }
 
 fn key_columns(source: Source) -> &'static str {
