@@ -38,7 +38,7 @@ pub enum LogFormat {
 pub enum Command {
     /// Write a synthetic agency inbox (six CSV extracts) for demos, tests and benchmarks.
     #[command(
-        after_help = "Example:\n  retention generate --workers 20000 --years 10 --offices 60 --faults 0.001 --out inbox\n\nWith --faults, bad rows of every quarantine reason are mixed in and listed in\nOUT/expected_quarantine.csv (source, line, reason)."
+        after_help = "Example:\n  retention generate --workers 20000 --years 10 --offices 60 --faults 0.001 --out inbox\n\nWith --faults, bad rows of every quarantine reason are mixed in and listed in\nOUT/expected_quarantine.csv (source, line, reason). OUT/true_risk.csv holds the\nsimulation's true 12-month separation probability of every worker employed a year before\nas-of, the ceiling of the risk model's backtest.\n\nExit codes: 0 written; 1 cannot write OUT; 2 a value outside what the generator accepts.\n\nEnvironment: RUST_LOG, the log level (a bare level is for this program only); NO_COLOR,\nno colours in text logs."
     )]
     Generate(GenerateArgs),
     /// Validate an inbox and publish its tables into a warehouse (the nightly run).
@@ -48,7 +48,7 @@ pub enum Command {
     Run(RunArgs),
     /// Check an inbox exactly as `run` would, report every problem, publish nothing.
     #[command(
-        after_help = "Example:\n  retention validate --inbox /data/inbox/2026-11-23 --show 20\n  retention validate --inbox /data/inbox/2026-11-23 --warehouse /data/warehouse\n\nExit codes as for run: 0 the inbox would publish, 2 bad input (or, with --warehouse, a\nchanged pseudonym key), 3 a quarantine share is over its limit or a run guard fired."
+        after_help = "Example:\n  retention validate --inbox /data/inbox/2026-11-23 --show 20\n  retention validate --inbox /data/inbox/2026-11-23 --warehouse /data/warehouse\n\nExit codes as for run: 0 the inbox would publish, 2 bad input (or, with --warehouse, a\nchanged pseudonym key), 3 a quarantine share is over its limit or a run guard fired.\n\nEnvironment: RETENTION_PSEUDONYM_KEY (with --warehouse, checked against the key of the\nrun in current); RUST_LOG, the log level (a bare level is for this program only);\nNO_COLOR, no colours in text logs."
     )]
     Validate(ValidateArgs),
     /// Run SQL against the published tables and leadership views (a prompt when no SQL is given).
@@ -58,13 +58,13 @@ pub enum Command {
     Query(QueryArgs),
     /// Generate a demo agency, run the nightly pipeline on it, print the headline numbers.
     #[command(
-        after_help = "Example:\n  retention demo --dir demo-data\n\nWrites DIR/inbox and DIR/warehouse; rerunning replaces the inbox and publishes a new run.\nA DIR holding anything else, or an inbox holding a file the generator does not write, is\nrefused (exit 2) before anything is touched."
+        after_help = "Example:\n  retention demo --dir demo-data\n\nWrites DIR/inbox and DIR/warehouse; rerunning replaces the inbox and publishes a new run.\nA DIR holding anything else, or an inbox holding a file the generator does not write, is\nrefused (exit 2) before anything is touched.\n\nExit codes: as for run (0 published, 1 failed, 2 bad invocation, 3 refused).\n\nEnvironment: RETENTION_PSEUDONYM_KEY, as for run; RUST_LOG; NO_COLOR."
     )]
     Demo(DemoArgs),
     /// List the runs a warehouse keeps, or point `current` back at one of them.
     #[command(
         subcommand,
-        after_help = "Examples:\n  retention runs list --warehouse /data/warehouse\n  retention runs rollback --warehouse /data/warehouse 20261203T020000.000Z-01234\n\nA rollback switches WAREHOUSE/current (and current.json) atomically, as a publish does,\nand is refused while a run holds the warehouse's lock. The next run's guards compare\nwith the run rolled back to. Exit codes: 0 done; 1 locked or I/O; 2 no such run."
+        after_help = "Examples:\n  retention runs list --warehouse /data/warehouse\n  retention runs rollback --warehouse /data/warehouse 20261203T020000.000Z-01234\n\nA rollback switches WAREHOUSE/current (and current.json) atomically, as a publish does,\nand is refused while a run holds the warehouse's lock. The next run's guards compare\nwith the run rolled back to. Exit codes: 0 done; 1 locked or I/O; 2 no such run or\nwarehouse.\n\nEnvironment: RUST_LOG, the log level (a bare level is for this program only); NO_COLOR,\nno colours in text logs."
     )]
     Runs(RunsCommand),
 }
@@ -284,7 +284,7 @@ fn query_after_help() -> String {
         .map(|v| v.name)
         .collect();
     format!(
-        "Examples:\n  retention query --warehouse wh \"select * from office_risk where tenure_band = 'ALL' order by turnover_rate desc limit 5\"\n  retention query --warehouse wh -f report.sql --format csv > report.csv\n  retention query --warehouse wh            (interactive: end statements with ';', \\q quits, \\d lists relations)\n\nViews: {}.\nPublished tables are also in the schema `warehouse` (warehouse.office_indicators, ...).",
+        "Examples:\n  retention query --warehouse wh \"select * from office_risk where tenure_band = 'ALL' order by turnover_rate desc limit 5\"\n  retention query --warehouse wh -f report.sql --format csv > report.csv\n  retention query --warehouse wh            (interactive: end statements with ';', \\q quits, \\d lists relations)\n\nViews: {}.\nPublished tables are also in the schema `warehouse` (warehouse.office_indicators, ...).\n\nExit codes: 0 done (also when the reader closes the pipe early); 1 the warehouse cannot be\nread; 2 no published run, an SQL error, or several statements for one csv, json or\nparquet output.\n\nEnvironment: RUST_LOG, the log level (a bare level is for this program only); NO_COLOR,\nno colours in text logs.",
         views.join(", ")
     )
 }

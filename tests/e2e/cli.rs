@@ -4,13 +4,18 @@ use crate::util::{run, write_inbox};
 
 #[test]
 fn every_command_has_help_with_an_example() {
-    for command in ["generate", "run", "validate", "demo"] {
+    for command in ["generate", "run", "validate", "demo", "query", "runs"] {
         let (code, out, _) = run(&[command, "--help"]);
         assert_eq!(code, 0, "{command} --help");
-        assert!(
-            out.contains("Example"),
-            "{command} --help shows an example:\n{out}"
-        );
+        for part in [
+            "Example",
+            "Exit codes",
+            "Environment",
+            "RUST_LOG",
+            "NO_COLOR",
+        ] {
+            assert!(out.contains(part), "{command} --help says {part}:\n{out}");
+        }
     }
     let (code, out, _) = run(&["--help"]);
     assert_eq!(code, 0);
