@@ -189,6 +189,9 @@ pub struct QueryArgs {
     /// Write the result to this file instead of stdout.
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// Query a kept run instead of current (a run id `retention runs list` shows).
+    #[arg(long)]
+    pub run: Option<String>,
     /// Rows the table format shows at most (0: every row); csv, json and parquet always
     /// write every row.
     #[arg(long, default_value_t = 40)]

@@ -176,7 +176,7 @@ fn rollback(args: &RollbackArgs) -> Result<(), Failure> {
 }
 
 fn query(args: &QueryArgs) -> Result<(), Failure> {
-    use retention_pipeline::query::{QueryError, execute, open, split_statements};
+    use retention_pipeline::query::{QueryError, execute, open_run, split_statements};
     use std::io::{BufRead, IsTerminal, Read, Write};
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -184,11 +184,11 @@ fn query(args: &QueryArgs) -> Result<(), Failure> {
         .build()
         .map_err(|e| failed(format!("cannot start the query engine: {e}")))?;
     let code = |e: &QueryError| match e {
-        QueryError::NoCurrentRun(_) | QueryError::Statement(_) => 2,
+        QueryError::NoCurrentRun(_) | QueryError::NoSuchRun(..) | QueryError::Statement(_) => 2,
         _ => 1,
     };
     let ctx = runtime
-        .block_on(open(&args.warehouse))
+        .block_on(open_run(&args.warehouse, args.run.as_deref()))
         .map_err(|e| Failure {
             code: code(&e),
             message: e.to_string(),

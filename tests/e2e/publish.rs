@@ -341,6 +341,27 @@ fn runs_are_listed_and_current_rolls_back() {
     ]);
     assert!(out.starts_with("n\n"), "{out}");
 
+    // `query --run` reads a kept run other than current; a run not kept is exit 2.
+    let manifest_run = |run: &str| {
+        let (code, out, err) = crate::util::run(&[
+            "query",
+            "--warehouse",
+            w,
+            "--run",
+            run,
+            "--format",
+            "csv",
+            "select count(*) as n from warehouse.offices",
+        ]);
+        (code, out, err)
+    };
+    let (code, out, err) = manifest_run(second);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("n\n"), "{out}");
+    let (code, _, err) = manifest_run("nope");
+    assert_eq!(code, 2);
+    assert!(err.contains("no complete run nope"), "{err}");
+
     for bad in ["nope", "../wh", &format!("{second}.refused")] {
         let (code, _, err) = crate::util::run(&["runs", "rollback", "--warehouse", w, bad]);
         assert_eq!(code, 2, "{bad}: {err}");

@@ -17,6 +17,9 @@ pub enum QueryError {
     /// No published run.
     #[error("{}: no published run (WAREHOUSE/current is missing); publish one with `retention run` first", .0.display())]
     NoCurrentRun(std::path::PathBuf),
+    /// `--run` named a run the warehouse does not keep complete.
+    #[error("{}: no complete run {} is kept here; `retention runs list --warehouse {}` shows the runs", .0.display(), .1, .0.display())]
+    NoSuchRun(std::path::PathBuf, String),
     /// Reading the warehouse failed.
     #[error("{}: cannot read the published tables ({})", .0.display(), .1)]
     Io(std::path::PathBuf, std::io::Error),
@@ -41,13 +44,37 @@ fn statement_error(e: &datafusion::error::DataFusionError) -> String {
 /// resolved once, here: every table of the session is read from that one run folder, so
 /// a join never mixes two runs, even when a run publishes while the session is open.
 pub async fn open(warehouse: &Path) -> Result<SessionContext, QueryError> {
-    let Some(run) = crate::warehouse::current_run(warehouse) else {
-        return Err(QueryError::NoCurrentRun(warehouse.to_path_buf()));
+    open_run(warehouse, None).await
+}
+
+/// [`open`], or a session over a kept run of the warehouse (`retention query --run`):
+/// its tables and the same views.
+pub async fn open_run(warehouse: &Path, run: Option<&str>) -> Result<SessionContext, QueryError> {
+    let current = match run {
+        Some(id) => {
+            let folder = warehouse.join("runs").join(id);
+            if id.contains('/')
+                || id.starts_with('.')
+                || !folder.join("run_manifest.json").is_file()
+            {
+                return Err(QueryError::NoSuchRun(
+                    warehouse.to_path_buf(),
+                    id.to_string(),
+                ));
+            }
+            folder
+        }
+        None => {
+            let Some(run) = crate::warehouse::current_run(warehouse) else {
+                return Err(QueryError::NoCurrentRun(warehouse.to_path_buf()));
+            };
+            let current = warehouse.join("runs").join(run);
+            if !current.join("run_manifest.json").is_file() {
+                return Err(QueryError::NoCurrentRun(warehouse.to_path_buf()));
+            }
+            current
+        }
     };
-    let current = warehouse.join("runs").join(run);
-    if !current.join("run_manifest.json").is_file() {
-        return Err(QueryError::NoCurrentRun(warehouse.to_path_buf()));
-    }
     let ctx = session();
     let setup = |name: &str, e: datafusion::error::DataFusionError| SqlError {
         layer: "warehouse".into(),
