@@ -490,19 +490,7 @@ fn demo_refuses_a_folder_with_files_it_did_not_write() {
 #[test]
 fn input_errors_name_the_likely_cause() {
     let dir = tempfile::tempdir().unwrap();
-    let inbox = crate::util::generate(
-        dir.path(),
-        &[
-            "--workers",
-            "60",
-            "--years",
-            "1",
-            "--offices",
-            "2",
-            "--as-of",
-            "2025-06-30",
-        ],
-    );
+    let inbox = small_inbox(dir.path(), "2");
     let edit = |file: &str, change: &dyn Fn(&str) -> String| {
         let path = inbox.join(file);
         let text = std::fs::read_to_string(&path).unwrap();
@@ -569,19 +557,7 @@ fn input_errors_name_the_likely_cause() {
 #[test]
 fn a_row_in_another_encoding_names_its_column_and_encoding() {
     let dir = tempfile::tempdir().unwrap();
-    let inbox = crate::util::generate(
-        dir.path(),
-        &[
-            "--workers",
-            "60",
-            "--years",
-            "1",
-            "--offices",
-            "3",
-            "--as-of",
-            "2025-06-30",
-        ],
-    );
+    let inbox = small_inbox(dir.path(), "3");
     let path = inbox.join("offices.csv");
     let text = std::fs::read(&path).unwrap();
     let mut lines: Vec<Vec<u8>> = text.split(|b| *b == b'\n').map(<[u8]>::to_vec).collect();
@@ -606,4 +582,21 @@ fn a_row_in_another_encoding_names_its_column_and_encoding() {
         )),
         "{all}"
     );
+}
+
+/// A small generated agency (60 workers, one year to 2025-06-30) in `dir/inbox`.
+fn small_inbox(dir: &std::path::Path, offices: &str) -> std::path::PathBuf {
+    crate::util::generate(
+        dir,
+        &[
+            "--workers",
+            "60",
+            "--years",
+            "1",
+            "--offices",
+            offices,
+            "--as-of",
+            "2025-06-30",
+        ],
+    )
 }

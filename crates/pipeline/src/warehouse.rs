@@ -244,25 +244,31 @@ impl Warehouse {
         let done = self.root.join("runs").join(&run.run_id);
         fs::rename(&run.path, &done).map_err(io_at(&done))?;
         sync_dir(&self.root.join("runs"))?;
+        self.point_current(&run.run_id, &run.as_of)?;
+        self.prune(keep, &run.run_id)?;
+        Ok(done)
+    }
+
+    /// Switches `current` to `runs/<run_id>` by renaming a fresh symlink over it
+    /// (atomic), then replaces `current.json` the same way.
+    fn point_current(&self, run_id: &str, as_of: &str) -> Result<(), WarehouseError> {
         let tmp = self.root.join("current.tmp");
         let _ = fs::remove_file(&tmp);
-        let target = Path::new("runs").join(&run.run_id);
+        let target = Path::new("runs").join(run_id);
         #[cfg(unix)]
         std::os::unix::fs::symlink(&target, &tmp).map_err(io_at(&tmp))?;
         let current = self.root.join("current");
         fs::rename(&tmp, &current).map_err(io_at(&current))?;
         let pointer = serde_json::json!({
-            "run_id": run.run_id,
-            "path": format!("runs/{}", run.run_id),
-            "as_of": run.as_of,
+            "run_id": run_id,
+            "path": format!("runs/{run_id}"),
+            "as_of": as_of,
             "published_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         });
         let mut text = serde_json::to_string_pretty(&pointer).expect("JSON values serialize");
         text.push('\n');
         write_atomically(&self.root.join(CURRENT_JSON), text.as_bytes(), false)?;
-        sync_dir(&self.root)?;
-        self.prune(keep, &run.run_id)?;
-        Ok(done)
+        sync_dir(&self.root)
     }
 
     /// Points `current` (and `current.json`) at a kept complete run, atomically, as a
@@ -284,24 +290,7 @@ impl Warehouse {
                 run_id: run_id.to_string(),
             });
         };
-        let as_of = manifest["as_of"].as_str().unwrap_or_default().to_string();
-        let tmp = self.root.join("current.tmp");
-        let _ = fs::remove_file(&tmp);
-        let target = Path::new("runs").join(run_id);
-        #[cfg(unix)]
-        std::os::unix::fs::symlink(&target, &tmp).map_err(io_at(&tmp))?;
-        let current = self.root.join("current");
-        fs::rename(&tmp, &current).map_err(io_at(&current))?;
-        let pointer = serde_json::json!({
-            "run_id": run_id,
-            "path": format!("runs/{run_id}"),
-            "as_of": as_of,
-            "published_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        });
-        let mut text = serde_json::to_string_pretty(&pointer).expect("JSON values serialize");
-        text.push('\n');
-        write_atomically(&self.root.join(CURRENT_JSON), text.as_bytes(), false)?;
-        sync_dir(&self.root)
+        self.point_current(run_id, manifest["as_of"].as_str().unwrap_or_default())
     }
 
     /// The run `current` points at, if any.
