@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use tracing_subscriber::EnvFilter;
 
 /// A command's failure: the sentence to print and the exit code.
+#[derive(Debug)]
 pub struct Failure {
     /// Exit code.
     pub code: u8,
@@ -177,7 +178,7 @@ fn rollback(args: &RollbackArgs) -> Result<(), Failure> {
 
 fn query(args: &QueryArgs) -> Result<(), Failure> {
     use retention_pipeline::query::{QueryError, execute, open_run, split_statements};
-    use std::io::{BufRead, IsTerminal, Read, Write};
+    use std::io::{IsTerminal, Read, Write};
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -266,47 +267,19 @@ fn query(args: &QueryArgs) -> Result<(), Failure> {
             }
         }
         None => {
-            eprintln!("retention query: end statements with ';'. \\d lists relations, \\q quits.");
-            let mut buffer = String::new();
-            let stdin = std::io::stdin();
-            loop {
-                eprint!(
-                    "{}",
-                    if buffer.is_empty() {
-                        "retention> "
-                    } else {
-                        "       ... "
-                    }
-                );
-                let mut line = String::new();
-                if stdin
-                    .lock()
-                    .read_line(&mut line)
-                    .map_err(|e| failed(e.to_string()))?
-                    == 0
-                {
-                    break;
-                }
-                let trimmed = line.trim();
-                if buffer.is_empty() && (trimmed == "\\q" || trimmed == "quit" || trimmed == "exit")
-                {
-                    break;
-                }
-                if buffer.is_empty() && trimmed == "\\d" {
-                    buffer = "select table_schema, table_name, table_type from information_schema.tables where table_schema in ('public', 'warehouse') order by 1, 2;".into();
-                } else {
-                    buffer.push_str(&line);
-                }
-                if buffer.trim_end().ends_with(';') {
-                    for statement in split_statements(&buffer) {
-                        if let Err(f) = run(&statement, &mut out) {
-                            eprintln!("error: {}", f.message);
-                        }
-                    }
-                    let _ = out.flush();
-                    buffer.clear();
-                }
-            }
+            let execute = |sql: &str| {
+                runtime.block_on(execute(&ctx, sql)).map_err(|e| Failure {
+                    code: code(&e),
+                    message: e.to_string(),
+                })
+            };
+            let print = |schema: &arrow::datatypes::SchemaRef,
+                         batches: &[arrow::array::RecordBatch],
+                         out: &mut dyn Write| {
+                write_result(args.format, args.max_rows, schema, batches, out)
+                    .map_err(|e| failed(format!("cannot write the result ({e})")))
+            };
+            crate::shell::run(&execute, &print)?;
         }
     }
     match out.flush() {

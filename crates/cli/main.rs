@@ -5,6 +5,7 @@
 mod args;
 mod commands;
 mod progress;
+mod shell;
 
 use clap::Parser;
 use std::process::ExitCode;

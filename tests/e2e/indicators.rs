@@ -642,3 +642,73 @@ fn query_limits_rows_rounds_floats_and_writes_one_valid_result() {
     assert_eq!(code, 2);
     assert_eq!(err.matches("SQL error").count(), 1, "{err}");
 }
+
+/// The interactive prompt on a terminal (issue #16), driven through a pseudo-terminal by
+/// util-linux's `script`: `\timing`, `\d NAME` with the dictionary's descriptions, `\x`,
+/// Ctrl-C dropping the statement being typed, the up arrow recalling the last statement,
+/// `\q`.
+#[test]
+fn the_prompt_edits_lines_keeps_history_and_knows_meta_commands() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let wh = published(dir.path());
+    let command = format!(
+        "{} query --warehouse {}",
+        env!("CARGO_BIN_EXE_retention"),
+        wh.display()
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("HOME", dir.path())
+        .env("RETENTION_PSEUDONYM_KEY", "test-key")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux's script runs (Debian's bsdutils)");
+    let mut stdin = child.stdin.take().unwrap();
+    // Typed with pauses, as a person would: the prompt reads in raw mode only once it is up.
+    let typed: [&[u8]; 11] = [
+        b"\\timing\r",
+        b"select 1 as x;\r",
+        b"\\d offices\r",
+        b"\\x\r",
+        b"select 2 as y, 3 as z;\r",
+        b"\\x\r",
+        b"select 4",
+        b"\x03",
+        b"select 5 as w;\r",
+        b"\x1b[A\r",
+        b"\\q\r",
+    ];
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    for keys in typed {
+        stdin.write_all(keys).unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(400));
+    }
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).replace('\r', "");
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("Timing is on.") && text.contains("Time: "),
+        "{text}"
+    );
+    assert!(
+        text.contains("| office_name       | Utf8View  | NO          | The office's name."),
+        "{text}"
+    );
+    assert!(text.contains("-[ RECORD 1 ]-\ny | 2\nz | 3"), "{text}");
+    assert!(
+        !text.contains("select 4select"),
+        "Ctrl-C dropped the partial statement: {text}"
+    );
+    assert_eq!(
+        text.matches("| w |").count(),
+        2,
+        "the up arrow ran it again: {text}"
+    );
+    assert!(!text.contains("error"), "{text}");
+}
