@@ -177,7 +177,7 @@ fn rollback(args: &RollbackArgs) -> Result<(), Failure> {
 }
 
 fn query(args: &QueryArgs) -> Result<(), Failure> {
-    use retention_pipeline::query::{QueryError, execute, open_run, split_statements};
+    use retention_pipeline::query::{QueryError, execute, open_run, split_statements_with_lines};
     use std::io::{IsTerminal, Read, Write};
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -239,7 +239,7 @@ fn query(args: &QueryArgs) -> Result<(), Failure> {
     };
     match script {
         Some(text) => {
-            let statements = split_statements(&text);
+            let statements = split_statements_with_lines(&text);
             if statements.is_empty() {
                 return Err(Failure {
                     code: 2,
@@ -258,11 +258,28 @@ fn query(args: &QueryArgs) -> Result<(), Failure> {
                     ),
                 });
             }
-            for statement in &statements {
+            // Errors in a script file say where, as psql does: `FILE:LINE: ...`.
+            let script_name = args.file.as_ref().map(|f| {
+                if f.as_os_str() == "-" {
+                    "stdin".to_string()
+                } else {
+                    f.display().to_string()
+                }
+            });
+            for (line, statement) in &statements {
                 match run(statement, &mut out) {
                     // A reader that stops reading (`| head`) ends the output quietly.
                     Err(f) if f.message.contains("Broken pipe") => return Ok(()),
-                    other => other?,
+                    Err(f) => {
+                        return Err(match &script_name {
+                            Some(name) => Failure {
+                                code: f.code,
+                                message: format!("{name}:{line}: {}", f.message),
+                            },
+                            None => f,
+                        });
+                    }
+                    Ok(()) => {}
                 }
             }
         }

@@ -641,6 +641,20 @@ fn query_limits_rows_rounds_floats_and_writes_one_valid_result() {
     let (code, _, err) = run(&["query", "--warehouse", w, "selec 1"]);
     assert_eq!(code, 2);
     assert_eq!(err.matches("SQL error").count(), 1, "{err}");
+
+    // A script's error says where, as psql does: FILE:LINE.
+    let script = dir.path().join("report.sql");
+    std::fs::write(
+        &script,
+        "-- a report\nselect 1;\n\nselect\n  nope\nfrom warehouse.offices;\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&["query", "--warehouse", w, "-f", script.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with(&format!("error: {}:4: SQL error: ", script.display())),
+        "{err}"
+    );
 }
 
 /// The interactive prompt on a terminal (issue #16), driven through a pseudo-terminal by

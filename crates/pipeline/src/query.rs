@@ -139,8 +139,18 @@ pub async fn execute(
 
 /// Splits a script into statements at semicolons outside quotes and comments.
 pub fn split_statements(script: &str) -> Vec<String> {
+    split_statements_with_lines(script)
+        .into_iter()
+        .map(|(_, statement)| statement)
+        .collect()
+}
+
+/// [`split_statements`], each statement with the 1-based line of the script it starts
+/// on (for errors as `FILE:LINE: ...`).
+pub fn split_statements_with_lines(script: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut current = String::new();
+    let (mut line, mut start) = (1usize, None);
     let mut chars = script.chars().peekable();
     let (mut single, mut double) = (false, false);
     while let Some(c) = chars.next() {
@@ -154,28 +164,51 @@ pub fn split_statements(script: &str) -> Vec<String> {
                     }
                 }
                 current.push('\n');
+                line += 1;
                 continue;
             }
             ';' if !single && !double => {
                 if !current.trim().is_empty() {
-                    out.push(current.trim().to_string());
+                    out.push((start.unwrap_or(line), current.trim().to_string()));
                 }
                 current.clear();
+                start = None;
                 continue;
             }
             _ => {}
         }
+        if start.is_none() && !c.is_whitespace() {
+            start = Some(line);
+        }
+        if c == '\n' {
+            line += 1;
+        }
         current.push(c);
     }
     if !current.trim().is_empty() {
-        out.push(current.trim().to_string());
+        out.push((start.unwrap_or(line), current.trim().to_string()));
     }
     out
 }
 
 #[cfg(test)]
 mod tests {
-    use super::split_statements;
+    use super::{split_statements, split_statements_with_lines};
+
+    #[test]
+    fn each_statement_knows_the_line_it_starts_on() {
+        let s = split_statements_with_lines(
+            "-- a report; of two\nselect 1;\n\nselect\n  'x;\ny'\n; select 3",
+        );
+        assert_eq!(
+            s,
+            [
+                (2, "select 1".to_string()),
+                (4, "select\n  'x;\ny'".to_string()),
+                (7, "select 3".to_string())
+            ]
+        );
+    }
 
     #[test]
     fn statements_split_outside_quotes_and_comments() {
