@@ -783,6 +783,110 @@ mod tests {
         );
     }
 
+    /// One worker's features on 2025-03-31 by hand (a half-time caseworker of an office
+    /// whose standard is 10 cases):
+    /// - caseload: the latest snapshot in [Feb 25, Mar 31] is Mar 10 with 7 cases, so
+    ///   7 / (10 x 0.5) = 1.4 (the Feb 1 snapshot, 20 cases, is older);
+    /// - supervision: March holds 180 INDIVIDUAL and 60 GROUP minutes, 240 and 180, both
+    ///   at the policy: compliant, 4 hours; February and January hold none: 1 of 3 months;
+    /// - scores: sts_total and brs_mean from Feb 1, proqol_bo from Mar 15 (each the latest
+    ///   response with that score); the Apr 2 response is after the day;
+    /// - programs: one ended Feb 20 (completed), one started Mar 1 with no end (in one).
+    ///
+    /// Staffing on 2025-03-31 counts the 7 cases; on Apr 20 the snapshot is 41 days old.
+    #[test]
+    fn features_and_staffing_on_a_day_by_hand() {
+        use crate::derive::ScoredResponse;
+        use retention_contract::Sym;
+        use retention_contract::history::Segment;
+        let start = day(2025, 1, 1);
+        let roster = Roster::new(
+            vec!["W0".into()],
+            vec![vec![Spell {
+                start,
+                end: None,
+                end_reason: None,
+                segments: vec![Segment {
+                    from: start,
+                    office: Sym(0),
+                    role: Role::Caseworker,
+                    fte: 0.5,
+                }],
+            }]],
+        );
+        let names = Pseudonyms {
+            keys: vec!["a".into()],
+            order: vec![0],
+        };
+        let snapshots = [(day(2025, 2, 1), 20u16), (day(2025, 3, 10), 7)];
+        let sessions = [
+            Session {
+                day: day(2025, 3, 5),
+                minutes: 180,
+                individual: true,
+                retention: false,
+            },
+            Session {
+                day: day(2025, 3, 20),
+                minutes: 60,
+                individual: false,
+                retention: true,
+            },
+        ];
+        let enrollments = [
+            (day(2025, 1, 10), Some(day(2025, 2, 20))),
+            (day(2025, 3, 1), None),
+        ];
+        let responses = [
+            ScoredResponse {
+                date: day(2025, 2, 1),
+                rank: 0,
+                values: [Some(35.0), None, Some(2.5)],
+            },
+            ScoredResponse {
+                date: day(2025, 3, 15),
+                rank: 1,
+                values: [None, Some(30.0), None],
+            },
+            ScoredResponse {
+                date: day(2025, 4, 2),
+                rank: 2,
+                values: [Some(50.0), Some(50.0), Some(1.0)],
+            },
+        ];
+        let facts = WorkerFacts {
+            snapshots: ByWorker::new(1, || snapshots.iter().map(|s| (0, *s))),
+            sessions: ByWorker::new(1, || sessions.iter().map(|s| (0, *s))),
+            enrollments: ByWorker::new(1, || enrollments.iter().map(|e| (0, *e))),
+        };
+        let surveys = ByWorker::new(1, || responses.iter().map(|r| (0, *r)));
+        let inputs = RiskInputs {
+            roster: &roster,
+            names: &names,
+            standards: &[10],
+            facts: &facts,
+            surveys: &surveys,
+            history_months: 120,
+            supervision_minutes: 240,
+            supervision_individual_minutes: 120,
+        };
+        let d = day(2025, 3, 31);
+        let f = features(&inputs, 0, &roster.spells[0][0], d, Some(start));
+        assert_eq!(f.tenure_days, 89);
+        assert!((f.caseload_ratio.unwrap() - 1.4).abs() < 1e-12);
+        assert_eq!(f.supervision, Some((true, 1, 4.0)));
+        assert_eq!(f.scores, [Some(35.0), Some(30.0), Some(2.5)]);
+        assert!(f.in_program && f.completed_program);
+        // Before the supervision extract's first month, supervision is unknown.
+        let late = features(&inputs, 0, &roster.spells[0][0], d, Some(day(2025, 4, 1)));
+        assert_eq!(late.supervision, None);
+
+        let staffing = |as_of: Day| crate::stage::model::staffing(&inputs, &[], as_of, 1)[0];
+        let on = staffing(d);
+        assert_eq!((on.headcount, on.fte, on.active_cases), (1, 0.5, 7));
+        assert_eq!(staffing(day(2025, 4, 20)).active_cases, 0);
+    }
+
     #[test]
     fn month_windows_are_calendar_months_at_a_month_end() {
         let d = Day::from_ymd(2026, 3, 31).unwrap();

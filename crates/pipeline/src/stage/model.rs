@@ -43,22 +43,8 @@ pub fn run(
     let started = Instant::now();
     let checked = &ingested.checked;
     let settings = &request.config.settings;
-    let standards: Vec<u8> = checked
-        .offices
-        .accepted
-        .iter()
-        .map(|o| o.caseload_standard)
-        .collect();
-    let inputs = RiskInputs {
-        roster: checked.roster(),
-        names: &derived.names,
-        standards: &standards,
-        facts: &derived.facts,
-        surveys: &derived.surveyed,
-        history_months: settings.history_months,
-        supervision_minutes: settings.supervision_minutes,
-        supervision_individual_minutes: settings.supervision_individual_minutes,
-    };
+    let standards = caseload_standards(ingested);
+    let inputs = risk_inputs(ingested, derived, &standards, settings);
     let fit_error = |step: &'static str| {
         move |e: retention_models::logistic::FitError| PipelineError::Internal {
             step,
@@ -144,6 +130,36 @@ pub fn run(
     })
 }
 
+/// caseload_standard of each office index.
+fn caseload_standards(ingested: &Ingested) -> Vec<u8> {
+    ingested
+        .checked
+        .offices
+        .accepted
+        .iter()
+        .map(|o| o.caseload_standard)
+        .collect()
+}
+
+/// What the model is built from, out of what ingest and derive made.
+fn risk_inputs<'a>(
+    ingested: &'a Ingested,
+    derived: &'a Derived,
+    standards: &'a [u8],
+    settings: &crate::config::Settings,
+) -> RiskInputs<'a> {
+    RiskInputs {
+        roster: ingested.checked.roster(),
+        names: &derived.names,
+        standards,
+        facts: &derived.facts,
+        surveys: &derived.surveyed,
+        history_months: settings.history_months,
+        supervision_minutes: settings.supervision_minutes,
+        supervision_individual_minutes: settings.supervision_individual_minutes,
+    }
+}
+
 fn log_model(which: &str, model: &Model) {
     let t = model.training;
     info!(
@@ -213,7 +229,7 @@ fn driver_sums(
 
 /// Each office's headcount, fte and active cases on as-of (every worker employed on
 /// as-of), and the sum of p of its workers in worker_risk.
-fn staffing(
+pub(crate) fn staffing(
     inputs: &RiskInputs<'_>,
     predicted: &[Predicted],
     as_of: Day,
@@ -273,24 +289,8 @@ mod tests {
         let request = request(inbox, as_of);
         let mut ingested = crate::stage::ingest::run(&request, Some(KEY)).unwrap();
         let derived = crate::stage::derive::run(&request, &mut ingested, Ok(KEY.to_vec())).unwrap();
-        let standards: Vec<u8> = ingested
-            .checked
-            .offices
-            .accepted
-            .iter()
-            .map(|o| o.caseload_standard)
-            .collect();
-        let settings = &request.config.settings;
-        let inputs = RiskInputs {
-            roster: ingested.checked.roster(),
-            names: &derived.names,
-            standards: &standards,
-            facts: &derived.facts,
-            surveys: &derived.surveyed,
-            history_months: settings.history_months,
-            supervision_minutes: settings.supervision_minutes,
-            supervision_individual_minutes: settings.supervision_individual_minutes,
-        };
+        let standards = caseload_standards(&ingested);
+        let inputs = risk_inputs(&ingested, &derived, &standards, &request.config.settings);
         with(&inputs, &derived)
     }
 
