@@ -60,9 +60,14 @@ fmt:
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-# cargo-nextest runs the tests; install it when the machine lacks it.
+# Debian packages are installed with sudo unless make runs as root.
+APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
+
+# cargo-nextest runs the tests; systemd-analyze checks the systemd units of
+# docs/operations.md. Each is installed when the machine lacks it.
 tools:
 	@$(CARGO) nextest --version >/dev/null 2>&1 || $(CARGO) install --locked cargo-nextest
+	@command -v systemd-analyze >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends systemd; }
 
 # A local virtualenv with pyarrow and DuckDB, the independent readers of the published
 # Parquet. The stamp names what it holds, so an older venv gets what is new.

@@ -106,8 +106,8 @@ pub struct InboxArgs {
     /// The run's reference date (YYYY-MM-DD); default today.
     #[arg(long, value_parser = parse_date)]
     pub as_of: Option<chrono::NaiveDate>,
-    /// Pipeline file with stages and settings; default pipelines/nightly.toml when it
-    /// exists, else the contract's defaults.
+    /// Pipeline file with stages and settings; default WAREHOUSE/pipeline.toml when it
+    /// exists, else the contract's defaults (never a file found by the working directory).
     #[arg(long)]
     pub pipeline: Option<PathBuf>,
     /// Let one night through a run guard that would refuse it: empty (a required source
@@ -287,7 +287,7 @@ fn query_after_help() -> String {
         .map(|v| v.name)
         .collect();
     format!(
-        "Examples:\n  retention query --warehouse wh \"select * from office_risk where tenure_band = 'ALL' order by turnover_rate desc limit 5\"\n  retention query --warehouse wh -f report.sql --format csv > report.csv\n  retention query --warehouse wh\n\nWithout SQL on a terminal: a prompt with line editing and history; end statements with\n';'. \\? lists the meta-commands (\\d NAME, \\timing, \\x, \\o FILE, \\q).\n\nViews: {}.\nPublished tables are also in the schema `warehouse` (warehouse.office_indicators, ...).\n\nExit codes: 0 done (also when the reader closes the pipe early); 1 the warehouse cannot be\nread; 2 no published run, an SQL error, or several statements for one csv, json or\nparquet output.\n\nEnvironment: RUST_LOG, the log level (a bare level is for this program only); NO_COLOR,\nno colours in text logs.",
+        "Examples:\n  retention query --warehouse wh \"select * from office_risk where tenure_band = 'ALL' order by turnover_rate desc limit 5\"\n  retention query --warehouse wh -f report.sql --format csv > report.csv\n  retention query --warehouse wh\n\nWithout SQL on a terminal: a prompt with line editing and history; end statements with\n';'. \\? lists the meta-commands (\\d NAME, \\timing, \\x, \\o FILE, \\q); Ctrl-C drops\nthe statement being typed or cancels the one running.\n\nViews: {}.\nPublished tables are also in the schema `warehouse` (warehouse.office_indicators, ...).\n\nExit codes: 0 done (also when the reader closes the pipe early); 1 the warehouse cannot be\nread; 2 no published run, an SQL error, or several statements for one csv, json or\nparquet output.\n\nEnvironment: RUST_LOG, the log level (a bare level is for this program only); NO_COLOR,\nno colours in text logs.",
         views.join(", ")
     )
 }

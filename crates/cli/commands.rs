@@ -284,10 +284,38 @@ fn query(args: &QueryArgs) -> Result<(), Failure> {
             }
         }
         None => {
+            // Ctrl-C while a statement runs cancels it and returns to the prompt (at the
+            // prompt itself rustyline reads it as a key, in raw mode).
+            let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            signal_hook::flag::register(signal_hook::consts::SIGINT, interrupted.clone())
+                .map_err(|e| failed(format!("cannot handle Ctrl-C ({e})")))?;
             let execute = |sql: &str| {
-                runtime.block_on(execute(&ctx, sql)).map_err(|e| Failure {
-                    code: code(&e),
-                    message: e.to_string(),
+                use std::sync::atomic::Ordering;
+                interrupted.store(false, Ordering::SeqCst);
+                let (ctx, sql) = (ctx.clone(), sql.to_string());
+                let mut task = runtime.spawn(async move { execute(&ctx, &sql).await });
+                runtime.block_on(async {
+                    let watch = async {
+                        while !interrupted.load(Ordering::SeqCst) {
+                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        }
+                    };
+                    tokio::select! {
+                        joined = &mut task => match joined {
+                            Ok(result) => result.map_err(|e| Failure {
+                                code: code(&e),
+                                message: e.to_string(),
+                            }),
+                            Err(e) => Err(failed(format!("the statement stopped ({e})"))),
+                        },
+                        () = watch => {
+                            task.abort();
+                            Err(Failure {
+                                code: crate::shell::CANCELLED,
+                                message: "Cancelled (Ctrl-C).".into(),
+                            })
+                        }
+                    }
                 })
             };
             let print = |schema: &arrow::datatypes::SchemaRef,
@@ -478,12 +506,21 @@ fn generate(args: &GenerateArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Loads the pipeline file: the one named, else pipelines/nightly.toml if present, else defaults.
-fn load_config(path: Option<&Path>) -> (Result<PipelineConfig, PipelineError>, Option<PathBuf>) {
-    let default = Path::new("pipelines/nightly.toml");
+/// The pipeline file a run reads when `--pipeline` is not given: `WAREHOUSE/pipeline.toml`.
+pub const WAREHOUSE_PIPELINE: &str = "pipeline.toml";
+
+/// Loads the pipeline file: the one named, else `WAREHOUSE/pipeline.toml` when present,
+/// else the contract's defaults. Never one found by the working directory: under cron that
+/// is not the folder the operator edited in, so a `pipelines/nightly.toml` there is named
+/// in a warning (by `run` and `validate`, see [`warn_stray_pipeline`]) and not read.
+fn load_config(
+    path: Option<&Path>,
+    warehouse: Option<&Path>,
+) -> (Result<PipelineConfig, PipelineError>, Option<PathBuf>) {
+    let beside = warehouse.map(|w| w.join(WAREHOUSE_PIPELINE));
     let chosen = path
         .map(Path::to_path_buf)
-        .or_else(|| default.is_file().then(|| default.to_path_buf()));
+        .or_else(|| beside.filter(|p| p.is_file()));
     let loaded = match &chosen {
         Some(p) => PipelineConfig::load(p).map_err(PipelineError::Config),
         None => Ok(PipelineConfig::parse("", Path::new("(defaults)")).expect("defaults are valid")),
@@ -504,6 +541,30 @@ fn load_config(path: Option<&Path>) -> (Result<PipelineConfig, PipelineError>, O
     (loaded, chosen)
 }
 
+/// Warns when `--pipeline` is not given, no `WAREHOUSE/pipeline.toml` exists, and the
+/// working directory holds a `pipelines/nightly.toml` that the operator may think is read.
+fn warn_stray_pipeline(file: Option<&Path>, warehouse: Option<&Path>) {
+    let stray = Path::new("pipelines/nightly.toml");
+    if file.is_some() || !stray.is_file() {
+        return;
+    }
+    let put = warehouse.map_or_else(
+        || "pass --pipeline".to_string(),
+        |w| {
+            format!(
+                "pass --pipeline or copy it to {}",
+                w.join(WAREHOUSE_PIPELINE).display()
+            )
+        },
+    );
+    tracing::warn!(
+        "{} in the working directory is not read (a run does not depend on where it is started from), so the defaults are used: {put}",
+        std::path::absolute(stray)
+            .unwrap_or_else(|_| stray.to_path_buf())
+            .display()
+    );
+}
+
 fn request<'a>(
     args: &InboxArgs,
     config: PipelineConfig,
@@ -522,7 +583,8 @@ fn request<'a>(
 }
 
 fn run_command(args: &RunArgs) -> Result<(), Failure> {
-    let (config, file) = load_config(args.inbox.pipeline.as_deref());
+    let (config, file) = load_config(args.inbox.pipeline.as_deref(), Some(&args.warehouse));
+    warn_stray_pipeline(file.as_deref(), Some(&args.warehouse));
     let bars = Bars::new();
     let request = RunRequest {
         new_pseudonym_key: args.new_pseudonym_key,
@@ -539,7 +601,8 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
 }
 
 fn validate(args: &ValidateArgs) -> Result<(), Failure> {
-    let (config, file) = load_config(args.inbox.pipeline.as_deref());
+    let (config, file) = load_config(args.inbox.pipeline.as_deref(), args.warehouse.as_deref());
+    warn_stray_pipeline(file.as_deref(), args.warehouse.as_deref());
     // Report pipeline-file problems and still check the inbox (with the defaults), so
     // that one validate shows everything that is wrong.
     let mut config_problem = None;
@@ -625,7 +688,7 @@ fn validate(args: &ValidateArgs) -> Result<(), Failure> {
     }
     let refusals = retention_pipeline::stage::ingest::refusals(
         &request,
-        &checked.counts,
+        &checked,
         current.as_ref().map(|c| &c.last),
     );
     if args.warehouse.is_none() {
@@ -730,7 +793,7 @@ fn demo(args: &DemoArgs) -> Result<(), Failure> {
                 },
                 message: e.to_string(),
             })?;
-    let (config, file) = load_config(None);
+    let (config, file) = load_config(None, Some(&warehouse));
     let config = config?;
     let min_group_size = config.settings.min_group_size;
     let bars = Bars::new();

@@ -1,6 +1,6 @@
 //! The interactive prompt of `retention query` on a terminal: line editing and history
 //! (rustyline, history kept in `~/.retention_history`), Ctrl-C to drop the statement being
-//! typed, Ctrl-D or `\q` to leave, and psql's meta-commands for what an analyst needs:
+//! typed and to cancel the one running, Ctrl-D or `\q` to leave, and psql's meta-commands for what an analyst needs:
 //! `\?`, `\d`, `\dt`, `\dv`, `\d NAME` (columns, types and descriptions), `\timing`, `\x`
 //! (one column per line) and `\o FILE`.
 
@@ -28,6 +28,10 @@ const HELP: &str = "\
   \\o FILE     write results to FILE; \\o alone: back to the terminal
   \\q          quit (or Ctrl-D); Ctrl-C drops the statement being typed
 End each SQL statement with ';'.";
+
+/// The code of the failure an `Execute` returns for a statement cancelled by Ctrl-C: the
+/// prompt prints its message as it is, not as an error.
+pub const CANCELLED: u8 = 130;
 
 /// What the prompt keeps between statements.
 struct State {
@@ -179,19 +183,57 @@ fn describe(relation: &str) -> Meta {
         eprintln!("error: {relation:?} is not a table or view name");
         return Meta::Done;
     }
+    let schema_given = schema;
     let schema = match schema {
         Some(s) => format!("'{s}'"),
         None => format!(
             "(select min(table_schema) from information_schema.columns where table_name = '{name}')"
         ),
     };
+    // A view's columns are described by the dictionary of the tables it reads.
+    let view = retention_pipeline::sql::VIEWS
+        .iter()
+        .find(|v| v.name == name && schema_given.is_none_or(|s| s != "warehouse"));
+    let described = match view {
+        Some(v) => {
+            if let Some(about) = v.sql.lines().next().and_then(|l| l.strip_prefix("-- view: ")) {
+                println!("View {name}: {about}");
+            }
+            let sources: Vec<String> = read_tables(v.sql)
+                .iter()
+                .map(|t| format!("'{t}'"))
+                .collect();
+            format!(
+                "(select column_name, min(description) as description from warehouse.columns \
+                 where table_name in ({}) group by column_name) as c on c.column_name = i.column_name",
+                sources.join(", ")
+            )
+        }
+        None => "warehouse.columns as c on c.table_name = i.table_name and c.column_name = i.column_name"
+            .to_string(),
+    };
     Meta::Sql(format!(
         "select i.column_name, i.data_type, i.is_nullable, c.description \
          from information_schema.columns as i \
-         left join warehouse.columns as c on c.table_name = i.table_name and c.column_name = i.column_name \
+         left join {described} \
          where i.table_name = '{name}' and i.table_schema = {schema} \
          order by i.ordinal_position"
     ))
+}
+
+/// The published tables a view's SQL reads (`warehouse.NAME`), in order of first mention.
+fn read_tables(sql: &str) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for (at, _) in sql.match_indices("warehouse.") {
+        let rest = &sql[at + "warehouse.".len()..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        if end > 0 && !out.contains(&&rest[..end]) {
+            out.push(&rest[..end]);
+        }
+    }
+    out
 }
 
 /// Runs one statement and prints its result (or its error), with its time when asked.
@@ -216,6 +258,7 @@ fn statement(sql: &str, execute: Execute<'_>, print: Print<'_>, state: &mut Stat
             }
             let _ = out.flush();
         }
+        Err(f) if f.code == CANCELLED => eprintln!("{}", f.message),
         Err(f) => eprintln!("error: {}", f.message),
     }
     if state.timing {

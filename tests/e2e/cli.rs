@@ -557,14 +557,8 @@ fn input_errors_name_the_likely_cause() {
 #[test]
 fn a_row_in_another_encoding_names_its_column_and_encoding() {
     let dir = tempfile::tempdir().unwrap();
-    let inbox = small_inbox(dir.path(), "3");
+    let inbox = inbox_with_a_windows_1252_office(dir.path());
     let path = inbox.join("offices.csv");
-    let text = std::fs::read(&path).unwrap();
-    let mut lines: Vec<Vec<u8>> = text.split(|b| *b == b'\n').map(<[u8]>::to_vec).collect();
-    // office_id,office_name,...: put a Windows-1252 e-acute into the first office's name.
-    let comma = lines[1].iter().position(|b| *b == b',').unwrap();
-    lines[1].insert(comma + 1, 0xE9);
-    std::fs::write(&path, lines.join(&b'\n')).unwrap();
     let (_, out, err) = run(&[
         "validate",
         "--inbox",
@@ -581,6 +575,95 @@ fn a_row_in_another_encoding_names_its_column_and_encoding() {
             path.display()
         )),
         "{all}"
+    );
+    // The lost office cascades into the other sources: the refusal names the one line
+    // that caused it first, then the shares.
+    let wh = dir.path().join("wh");
+    let (code, _, err) = run(&[
+        "run",
+        "--inbox",
+        inbox.to_str().unwrap(),
+        "--warehouse",
+        wh.to_str().unwrap(),
+        "--as-of",
+        "2025-06-30",
+    ]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("error: refused to publish: the root cause is offices.csv line 2 (MALFORMED_ROW the record is not valid UTF-8 (column office_name, byte 0xE9); it looks like Windows-1252 (or Latin-1) text: re-export the file as UTF-8): rows of other sources that name an office refused there were quarantined as UNKNOWN_OFFICE or UNKNOWN_WORKER (caseload_snapshots "),
+        "{err}"
+    );
+    assert!(
+        err.contains("; fix offices.csv first, and the shares below follow; "),
+        "{err}"
+    );
+}
+
+/// A small agency (3 offices) whose first office's name holds a Windows-1252 `e-acute`:
+/// that office is lost, and a third of every other source with it.
+fn inbox_with_a_windows_1252_office(dir: &std::path::Path) -> std::path::PathBuf {
+    let inbox = small_inbox(dir, "3");
+    let path = inbox.join("offices.csv");
+    let text = std::fs::read(&path).unwrap();
+    let mut lines: Vec<Vec<u8>> = text.split(|b| *b == b'\n').map(<[u8]>::to_vec).collect();
+    // office_id,office_name,...: put a Windows-1252 e-acute into the first office's name.
+    let comma = lines[1].iter().position(|b| *b == b',').unwrap();
+    lines[1].insert(comma + 1, 0xE9);
+    std::fs::write(&path, lines.join(&b'\n')).unwrap();
+    inbox
+}
+
+/// The pipeline file is `--pipeline`, else `WAREHOUSE/pipeline.toml`, never one found by
+/// the working directory (issue #16: under cron that is not where the operator edited).
+/// The file here lets the inbox above through (max_quarantine_share 0.9), so which file
+/// was read shows in the exit code.
+#[test]
+fn the_pipeline_file_is_found_beside_the_warehouse_not_by_the_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = inbox_with_a_windows_1252_office(dir.path());
+    let wh = dir.path().join("wh");
+    let cwd = dir.path().join("elsewhere");
+    std::fs::create_dir_all(cwd.join("pipelines")).unwrap();
+    let lenient = "[settings]\nmax_quarantine_share = 0.9\n";
+    std::fs::write(cwd.join("pipelines/nightly.toml"), lenient).unwrap();
+    let run_in = |cwd: &std::path::Path| {
+        let out = crate::util::bin()
+            .current_dir(cwd)
+            .env("RUST_LOG", "info")
+            .args(["run", "--inbox", inbox.to_str().unwrap()])
+            .args(["--warehouse", wh.to_str().unwrap(), "--as-of", "2025-06-30"])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run_in(&cwd);
+    assert_eq!(
+        code,
+        Some(3),
+        "the working directory's file is not read: {err}"
+    );
+    assert!(
+        err.contains("pipelines/nightly.toml in the working directory is not read")
+            && err.contains(&format!(
+                "pass --pipeline or copy it to {}",
+                wh.join("pipeline.toml").display()
+            )),
+        "{err}"
+    );
+    std::fs::write(wh.join("pipeline.toml"), lenient).unwrap();
+    let (code, err) = run_in(&cwd);
+    assert_eq!(code, Some(0), "WAREHOUSE/pipeline.toml is read: {err}");
+    assert!(
+        err.contains(&format!(
+            "pipeline_file={}",
+            std::path::absolute(wh.join("pipeline.toml"))
+                .unwrap()
+                .display()
+        )) && !err.contains("is not read"),
+        "{err}"
     );
 }
 
@@ -599,4 +682,122 @@ fn small_inbox(dir: &std::path::Path, offices: &str) -> std::path::PathBuf {
             "2025-06-30",
         ],
     )
+}
+
+/// The cron entry and the systemd units of docs/operations.md, tried as written (issue
+/// #16): the cron line's command and the service's `ExecStart` run under an empty
+/// environment from `/`, with `/usr/local/bin/retention` and `/data` replaced by this
+/// test's binary and folder; the units pass `systemd-analyze verify`.
+#[test]
+fn the_scheduling_examples_run_as_written() {
+    let docs = include_str!("../../docs/operations.md");
+    let block = |fence: &str, first: &str| -> String {
+        let mut blocks = docs.split("```").skip(1).step_by(2);
+        blocks
+            .find(|b| b.starts_with(fence) && b[fence.len()..].trim_start().starts_with(first))
+            .unwrap_or_else(|| panic!("docs/operations.md has a {fence} block {first}"))
+            [fence.len()..]
+            .trim_start()
+            .to_string()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let today = String::from_utf8(
+        std::process::Command::new("date")
+            .arg("+%F")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let today = today.trim();
+    let night = data.join("inbox");
+    crate::util::generate(
+        &night,
+        &[
+            "--workers",
+            "60",
+            "--years",
+            "1",
+            "--offices",
+            "3",
+            "--as-of",
+            today,
+        ],
+    );
+    std::fs::rename(night.join("inbox"), data.join("inbox").join(today)).unwrap();
+    std::fs::create_dir_all(data.join("log")).unwrap();
+    let as_written = |command: &str| {
+        command
+            .replace("/usr/local/bin/retention", env!("CARGO_BIN_EXE_retention"))
+            .replace("/data", data.to_str().unwrap())
+    };
+    let run_bare = |command: &str| {
+        std::process::Command::new("/usr/bin/env")
+            .args(["-i", "PATH=/usr/bin:/bin", "/bin/sh", "-c", command])
+            .current_dir("/")
+            .output()
+            .unwrap()
+    };
+
+    // cron: `30 2 * * * USER COMMAND`, `\%` standing for `%`.
+    let cron = block("cron", "# /etc/cron.d/retention");
+    let entry = cron.lines().find(|l| l.starts_with("30 2 ")).unwrap();
+    let fields: Vec<&str> = entry.splitn(7, ' ').collect();
+    assert_eq!(fields[..6], ["30", "2", "*", "*", "*", "analytics"]);
+    assert!(
+        !fields[6].replace("\\%", "").contains('%'),
+        "cron turns a bare % into a newline: {entry}"
+    );
+    let out = run_bare(&as_written(&fields[6].replace("\\%", "%")));
+    let log = std::fs::read_to_string(data.join("log/retention.jsonl")).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    let summary = std::fs::read_to_string(data.join("log/retention.txt")).unwrap();
+    assert!(summary.contains("published run "), "{summary}");
+    assert!(data.join("warehouse/current/run_manifest.json").is_file());
+    for line in log.lines() {
+        serde_json::from_str::<serde_json::Value>(line)
+            .unwrap_or_else(|e| panic!("a log line is not JSON ({e}): {line}"));
+    }
+    assert!(
+        log.contains("\"published; current now points at this run\""),
+        "{log}"
+    );
+
+    // systemd: the units verify, and ExecStart (`%%` standing for `%`) runs.
+    let service = block("ini", "# /etc/systemd/system/retention-nightly.service");
+    let timer = block("ini", "# /etc/systemd/system/retention-nightly.timer");
+    let units = dir.path().join("units");
+    std::fs::create_dir_all(&units).unwrap();
+    std::fs::write(units.join("retention-nightly.service"), &service).unwrap();
+    std::fs::write(units.join("retention-nightly.timer"), &timer).unwrap();
+    let verify = std::process::Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .arg(units.join("retention-nightly.service"))
+        .arg(units.join("retention-nightly.timer"))
+        .output()
+        .expect("systemd-analyze runs (Debian's systemd; make test installs it)");
+    assert!(
+        verify.status.success() && verify.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    let exec = service
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart=/bin/sh -c '"))
+        .and_then(|l| l.strip_suffix('\''))
+        .expect("ExecStart=/bin/sh -c '...'");
+    let out = run_bare(&as_written(&exec.replace("%%", "%")));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()),
+        "{stderr}"
+    );
+    let runs = std::fs::read_dir(data.join("warehouse/runs"))
+        .unwrap()
+        .count();
+    assert_eq!(runs, 2, "the service published a second run");
 }

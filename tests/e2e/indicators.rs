@@ -659,8 +659,8 @@ fn query_limits_rows_rounds_floats_and_writes_one_valid_result() {
 
 /// The interactive prompt on a terminal (issue #16), driven through a pseudo-terminal by
 /// util-linux's `script`: `\timing`, `\d NAME` with the dictionary's descriptions, `\x`,
-/// Ctrl-C dropping the statement being typed, the up arrow recalling the last statement,
-/// `\q`.
+/// Ctrl-C dropping the statement being typed and cancelling a running one, the up arrow
+/// recalling the last statement, `\q`.
 #[test]
 fn the_prompt_edits_lines_keeps_history_and_knows_meta_commands() {
     use std::io::Write;
@@ -684,10 +684,11 @@ fn the_prompt_edits_lines_keeps_history_and_knows_meta_commands() {
         .expect("util-linux's script runs (Debian's bsdutils)");
     let mut stdin = child.stdin.take().unwrap();
     // Typed with pauses, as a person would: the prompt reads in raw mode only once it is up.
-    let typed: [&[u8]; 11] = [
+    let typed: &[&[u8]] = &[
         b"\\timing\r",
         b"select 1 as x;\r",
         b"\\d offices\r",
+        b"\\d office_risk\r",
         b"\\x\r",
         b"select 2 as y, 3 as z;\r",
         b"\\x\r",
@@ -695,6 +696,10 @@ fn the_prompt_edits_lines_keeps_history_and_knows_meta_commands() {
         b"\x03",
         b"select 5 as w;\r",
         b"\x1b[A\r",
+        // A statement that would run for hours, cancelled by Ctrl-C: the session goes on.
+        b"select count(*) as n from generate_series(1, 100000000000);\r",
+        b"\x03",
+        b"select 6 as v;\r",
         b"\\q\r",
     ];
     std::thread::sleep(std::time::Duration::from_millis(1500));
@@ -715,6 +720,13 @@ fn the_prompt_edits_lines_keeps_history_and_knows_meta_commands() {
         "{text}"
     );
     assert!(text.contains("-[ RECORD 1 ]-\ny | 2\nz | 3"), "{text}");
+    // A view's columns are described by the tables it reads.
+    assert!(
+        text.contains("View office_risk: The trailing 12 months per office and tenure band")
+            && text.contains("| tenure_band_order ")
+            && text.contains("| Sort key: 1 (00-06m) to 5 (05y+), 6 for ALL"),
+        "{text}"
+    );
     assert!(
         !text.contains("select 4select"),
         "Ctrl-C dropped the partial statement: {text}"
@@ -723,6 +735,10 @@ fn the_prompt_edits_lines_keeps_history_and_knows_meta_commands() {
         text.matches("| w |").count(),
         2,
         "the up arrow ran it again: {text}"
+    );
+    assert!(
+        text.contains("Cancelled (Ctrl-C).") && text.contains("| v |"),
+        "Ctrl-C cancelled the running statement and the session went on: {text}"
     );
     assert!(!text.contains("error"), "{text}");
 }

@@ -8,7 +8,8 @@
 //! the run in `current` and applies `--accept`.
 
 use crate::inbox::{SourceCount, over_limit};
-use retention_contract::{Day, Source};
+use crate::validate::QuarantineRow;
+use retention_contract::{Day, Reason, Source};
 use std::fmt;
 
 /// A run guard that `--accept` can let through (the quarantine share cannot be).
@@ -92,6 +93,25 @@ pub enum Refusal {
         /// `max_quarantine_share`.
         limit: f64,
     },
+    /// Not a rule but the cause of quarantine-share refusals, said first: rows of other
+    /// sources were refused because they name an office (or worker) whose own row in
+    /// offices (or job_history) was refused, and without those rows their shares would
+    /// be within the limit. See [`root_cause`].
+    Cascade {
+        /// offices or job_history.
+        root: Source,
+        /// Its file's name.
+        file: String,
+        /// Its quarantined rows that are not themselves part of a cascade.
+        lost: u64,
+        /// The first of them: line, reason, detail.
+        first: (u64, Reason, String),
+        /// The reasons the referring rows got: UNKNOWN_OFFICE, and UNKNOWN_WORKER for
+        /// workers whose job_history rows were lost with the office.
+        reasons: Vec<Reason>,
+        /// Each refused source the cascade explains, with its rows quarantined for it.
+        dependents: Vec<(Source, u64)>,
+    },
     /// A required source has no accepted row.
     Empty {
         /// The source.
@@ -127,16 +147,20 @@ impl Refusal {
     /// The guard this is, or None for the quarantine share (which `--accept` cannot pass).
     pub fn guard(&self) -> Option<Guard> {
         match self {
-            Refusal::QuarantineShare { .. } => None,
+            Refusal::QuarantineShare { .. } | Refusal::Cascade { .. } => None,
             Refusal::Empty { .. } => Some(Guard::Empty),
             Refusal::Drop { .. } => Some(Guard::Drop),
             Refusal::Stale { .. } => Some(Guard::Stale),
         }
     }
 
-    /// A short machine-readable name: `quarantine_share`, `empty`, `drop`, `stale`.
+    /// A short machine-readable name: `root_cause`, `quarantine_share`, `empty`, `drop`,
+    /// `stale`.
     pub fn kind(&self) -> &'static str {
-        self.guard().map_or("quarantine_share", Guard::name)
+        match self {
+            Refusal::Cascade { .. } => "root_cause",
+            _ => self.guard().map_or("quarantine_share", Guard::name),
+        }
     }
 }
 
@@ -164,6 +188,33 @@ impl Refusal {
                 "{source} has {quarantined} of {read} rows quarantined ({:.1}%)",
                 100.0 * *quarantined as f64 / *read as f64
             ),
+            Refusal::Cascade {
+                root,
+                file,
+                lost,
+                first: (line, reason, detail),
+                reasons,
+                dependents,
+            } => {
+                let more = match lost {
+                    1 => String::new(),
+                    n => format!(" and {} more of its rows", n - 1),
+                };
+                let what = if *root == Source::Offices {
+                    "an office"
+                } else {
+                    "a worker"
+                };
+                let codes: Vec<&str> = reasons.iter().map(|r| r.code()).collect();
+                let dependents: Vec<String> =
+                    dependents.iter().map(|(s, n)| format!("{s} {n}")).collect();
+                format!(
+                    "the root cause is {file} line {line} ({} {detail}){more}: rows of other sources that name {what} refused there were quarantined as {} ({})",
+                    reason.code(),
+                    codes.join(" or "),
+                    dependents.join(", ")
+                )
+            }
             Refusal::Empty { source, read } => {
                 format!("{source} has no accepted row ({read} read, {read} quarantined)")
             }
@@ -206,6 +257,10 @@ impl Refusal {
                     100.0 * limit
                 ),
             ),
+            Refusal::Cascade { file, .. } => (
+                "; ",
+                format!("fix {file} first, and the shares below follow"),
+            ),
             Refusal::Empty { .. } => (
                 "; ",
                 "every figure drawn from such a source would read as zero: check that night's export, mark the source optional in the pipeline file, or pass --accept empty to publish anyway".into(),
@@ -247,6 +302,78 @@ pub fn describe(refusals: &[Refusal]) -> String {
         parts.push(format!("{}{separator}{advice}", facts.join(", ")));
     }
     parts.join("; ")
+}
+
+/// The refusal that names the root cause of quarantine-share refusals, when there is one:
+/// offices (or job_history) lost rows of its own, and every source it pushed over the
+/// limit would be within it without the rows that name an office (or worker) lost there.
+/// Offices are tried first, as a lost office also loses its workers' job_history rows.
+pub fn root_cause(
+    refusals: &[Refusal],
+    counts: &[SourceCount],
+    quarantine: &[QuarantineRow],
+) -> Option<Refusal> {
+    let rows = |source: Source, reasons: &[Reason]| {
+        quarantine
+            .iter()
+            .filter(|q| q.source == source && reasons.contains(&q.reason))
+            .count() as u64
+    };
+    let office_lost_workers = rows(Source::JobHistory, &[Reason::UnknownOffice]) > 0;
+    for root in [Source::Offices, Source::JobHistory] {
+        let reasons = match root {
+            Source::Offices if office_lost_workers => {
+                vec![Reason::UnknownOffice, Reason::UnknownWorker]
+            }
+            Source::Offices => vec![Reason::UnknownOffice],
+            _ => vec![Reason::UnknownWorker],
+        };
+        let own: Vec<&QuarantineRow> = quarantine
+            .iter()
+            .filter(|q| q.source == root && !reasons.contains(&q.reason))
+            .filter(|q| root == Source::Offices || q.reason != Reason::UnknownOffice)
+            .collect();
+        let Some(first) = own.first() else {
+            continue;
+        };
+        let dependents: Vec<(Source, u64)> = refusals
+            .iter()
+            .filter_map(|r| match r {
+                Refusal::QuarantineShare {
+                    source,
+                    quarantined,
+                    read,
+                    limit,
+                } if *source != root => {
+                    let cascaded = rows(*source, &reasons);
+                    let without = (quarantined - cascaded) as f64 / *read as f64;
+                    (cascaded > 0 && without <= *limit).then_some((*source, cascaded))
+                }
+                _ => None,
+            })
+            .collect();
+        if dependents.is_empty() {
+            continue;
+        }
+        let file = counts
+            .iter()
+            .find(|c| c.source == root)
+            .and_then(|c| c.path.as_ref())
+            .and_then(|p| p.file_name())
+            .map_or_else(
+                || root.name().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+        return Some(Refusal::Cascade {
+            root,
+            file,
+            lost: own.len() as u64,
+            first: (first.line, first.reason, first.detail.clone()),
+            reasons,
+            dependents,
+        });
+    }
+    None
 }
 
 /// Whether `now < share * last`, with `share` taken as the decimal its shortest text is
@@ -540,5 +667,112 @@ mod tests {
         // --accept cannot pass the quarantine share.
         let r = refusals(&counts, &[], day("2026-09-01"), None, LIMITS, &Guard::ALL);
         assert_eq!(r.len(), 1);
+    }
+
+    fn quarantined(source: Source, reason: Reason, n: u64, from_line: u64) -> Vec<QuarantineRow> {
+        (0..n)
+            .map(|i| QuarantineRow {
+                source,
+                line: from_line + i,
+                reason,
+                detail: format!("detail {}", from_line + i),
+                raw: String::new(),
+            })
+            .collect()
+    }
+
+    /// A lost worker (job_history line 7, a bad date) explains caseload_snapshots' share:
+    /// 30 of 500 quarantined is over 5%, the 10 that are not UNKNOWN_WORKER are within it.
+    /// supervision_sessions is over on its own (26 of 400 without the cascade), so it is
+    /// not among the dependents.
+    #[test]
+    fn the_root_cause_of_a_cascade_comes_first() {
+        let mut counts = inbox();
+        counts[1] = count(Source::JobHistory, 1000, 999, Some("2026-06-30"));
+        counts[2] = count(Source::CaseloadSnapshots, 500, 470, Some("2026-06-29"));
+        counts[3] = count(Source::SupervisionSessions, 400, 370, Some("2026-06-30"));
+        let mut q = quarantined(Source::JobHistory, Reason::BadDate, 1, 7);
+        q.extend(quarantined(
+            Source::CaseloadSnapshots,
+            Reason::UnknownWorker,
+            20,
+            2,
+        ));
+        q.extend(quarantined(
+            Source::CaseloadSnapshots,
+            Reason::BadDate,
+            10,
+            40,
+        ));
+        q.extend(quarantined(
+            Source::SupervisionSessions,
+            Reason::UnknownWorker,
+            4,
+            2,
+        ));
+        q.extend(quarantined(
+            Source::SupervisionSessions,
+            Reason::BadDate,
+            26,
+            9,
+        ));
+        let r = refusals(&counts, &[], day("2026-06-30"), None, LIMITS, &[]);
+        assert_eq!(r.len(), 2);
+        let root = root_cause(&r, &counts, &q).expect("a root cause");
+        assert_eq!(
+            root,
+            Refusal::Cascade {
+                root: Source::JobHistory,
+                file: "job_history.csv".into(),
+                lost: 1,
+                first: (7, Reason::BadDate, "detail 7".into()),
+                reasons: vec![Reason::UnknownWorker],
+                dependents: vec![(Source::CaseloadSnapshots, 20)],
+            }
+        );
+        let mut all = vec![root];
+        all.extend(r);
+        assert!(
+            describe(&all).starts_with(
+                "the root cause is job_history.csv line 7 (BAD_DATE detail 7): rows of other sources that name a worker refused there were quarantined as UNKNOWN_WORKER (caseload_snapshots 20); fix job_history.csv first, and the shares below follow; caseload_snapshots has 30 of 500 rows quarantined (6.0%), supervision_sessions has 30 of 400"
+            ),
+            "{}",
+            describe(&all)
+        );
+        assert_eq!(all[0].kind(), "root_cause");
+        assert_eq!(all[0].guard(), None);
+    }
+
+    /// No root cause without a lost parent row, nor when the cascade does not explain a
+    /// share.
+    #[test]
+    fn no_root_cause_when_the_shares_are_their_own() {
+        let mut counts = inbox();
+        counts[2] = count(Source::CaseloadSnapshots, 500, 470, Some("2026-06-29"));
+        let r = refusals(&counts, &[], day("2026-06-30"), None, LIMITS, &[]);
+        let lost_worker = quarantined(Source::CaseloadSnapshots, Reason::UnknownWorker, 30, 2);
+        assert_eq!(
+            root_cause(&r, &counts, &lost_worker),
+            None,
+            "job_history lost no row"
+        );
+        let mut q = quarantined(Source::JobHistory, Reason::BadDate, 1, 7);
+        q.extend(quarantined(
+            Source::CaseloadSnapshots,
+            Reason::UnknownWorker,
+            2,
+            2,
+        ));
+        q.extend(quarantined(
+            Source::CaseloadSnapshots,
+            Reason::BadDate,
+            28,
+            9,
+        ));
+        assert_eq!(
+            root_cause(&r, &counts, &q),
+            None,
+            "28 of 500 is over without it"
+        );
     }
 }

@@ -138,7 +138,7 @@ fn run_stages(
     record.counts = Some(ingested.checked.counts.clone());
     let refusals = stage::ingest::refusals(
         request,
-        &ingested.checked.counts,
+        &ingested.checked,
         current.as_ref().map(|c| &c.last),
     );
     if !refusals.is_empty() {

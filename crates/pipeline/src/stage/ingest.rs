@@ -145,15 +145,16 @@ pub fn check(request: &RunRequest<'_>) -> Result<Checked, PipelineError> {
 
 /// Every rule that refuses this inbox (CONTRACT.md section 2): the quarantine share,
 /// then the run guards the request does not accept. `last` is what the run in `current`
-/// read (None: no run is published, or `validate` was given no warehouse).
+/// read (None: no run is published, or `validate` was given no warehouse). When lost
+/// offices or workers explain the quarantine shares, that root cause comes first.
 pub fn refusals(
     request: &RunRequest<'_>,
-    counts: &[SourceCount],
+    checked: &Checked,
     last: Option<&LastRun>,
 ) -> Vec<Refusal> {
     let s = &request.config.settings;
-    retention_ingest::guards::refusals(
-        counts,
+    let mut refusals = retention_ingest::guards::refusals(
+        &checked.counts,
         &optional(request),
         request.as_of,
         last,
@@ -163,7 +164,13 @@ pub fn refusals(
             max_staleness_days: s.max_staleness_days,
         },
         &request.accept,
-    )
+    );
+    if let Some(root) =
+        retention_ingest::guards::root_cause(&refusals, &checked.counts, &checked.quarantine)
+    {
+        refusals.insert(0, root);
+    }
+    refusals
 }
 
 /// The stage: validation and the work overlapped with it. `key` is the pseudonym key
