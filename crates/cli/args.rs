@@ -67,6 +67,107 @@ pub enum Command {
         after_help = "Examples:\n  retention runs list --warehouse /data/warehouse\n  retention runs rollback --warehouse /data/warehouse 20261203T020000.000Z-01234\n\nA rollback switches WAREHOUSE/current (and current.json) atomically, as a publish does,\nand is refused while a run holds the warehouse's lock. The next run's guards compare\nwith the run rolled back to. Exit codes: 0 done; 1 locked or I/O; 2 no such run or\nwarehouse.\n\nEnvironment: RUST_LOG, the log level (a bare level is for this program only); NO_COLOR,\nno colours in text logs."
     )]
     Runs(RunsCommand),
+    /// Serve the warehouse's views (and, to analysts, its tables) over the Postgres wire
+    /// protocol, for psql, Metabase, Excel, Power BI and pandas.
+    #[command(
+        after_help = "Examples:\n  retention users add director --role leadership --warehouse /data/warehouse\n  retention serve --warehouse /data/warehouse\n  psql \"host=127.0.0.1 port=5433 dbname=retention user=director\" -c '\\dv'\n  retention serve --warehouse /data/warehouse --listen 0.0.0.0:5433 --tls-cert server.crt --tls-key server.key\n\nRoles: leadership sees the leadership views only (not even the names of the tables behind\nthem); analyst sees every published table but the quarantine, in schema warehouse, and\nthe views. Every statement that would write, copy, read a file or change an engine\nsetting is refused. A run published while the server runs is served from the next query\non, without a restart.\n\nExit codes: 0 stopped by Ctrl-C or SIGTERM; 1 the address cannot be bound or the\nwarehouse read; 2 no users file (or one others can read), no published run, a bad\ncertificate, or a non-loopback address without TLS or --insecure.\n\nEnvironment: RUST_LOG, the log level (a bare level is for this program only); NO_COLOR,\nno colours in text logs."
+    )]
+    Serve(ServeArgs),
+    /// Add, list or remove the users `retention serve` lets in.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  retention users add director --role leadership --warehouse /data/warehouse\n  echo \"$PASSWORD\" | retention users add etl --role analyst --users /etc/retention/users.toml\n  retention users list --warehouse /data/warehouse\n  retention users remove director --warehouse /data/warehouse\n\nThe users file (default WAREHOUSE/users.toml) is TOML, written owner-only (mode 0600),\nand holds each user's name, role and a SCRAM-SHA-256 verifier, never a password. The\npassword is read from a prompt, or from the first line of standard input when it is not\na terminal. The server reads the file at every login, so a change needs no restart.\n\nExit codes: 0 done; 1 the file cannot be written; 2 a bad name, role or password, or no\nsuch user.\n\nEnvironment: RUST_LOG; NO_COLOR."
+    )]
+    Users(UsersCommand),
+}
+
+/// Where the users file is: `--users FILE`, else `WAREHOUSE/users.toml`.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct UsersFile {
+    /// The warehouse; its users file is WAREHOUSE/users.toml.
+    #[arg(long)]
+    pub warehouse: Option<PathBuf>,
+    /// The users file, when it is not WAREHOUSE/users.toml.
+    #[arg(long)]
+    pub users: Option<PathBuf>,
+}
+
+impl UsersFile {
+    /// The users file's path.
+    pub fn path(&self) -> PathBuf {
+        match (&self.users, &self.warehouse) {
+            (Some(f), _) => f.clone(),
+            (None, Some(w)) => w.join("users.toml"),
+            (None, None) => unreachable!("clap requires one of --users and --warehouse"),
+        }
+    }
+}
+
+/// Arguments of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The warehouse whose current run is served.
+    #[arg(long)]
+    pub warehouse: PathBuf,
+    /// Address and port to listen on. Anything but loopback needs TLS (or --insecure).
+    #[arg(long, default_value = "127.0.0.1:5433")]
+    pub listen: std::net::SocketAddr,
+    /// The users file; default WAREHOUSE/users.toml.
+    #[arg(long)]
+    pub users: Option<PathBuf>,
+    /// TLS certificate chain (PEM). With TLS on, plain connections are refused.
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Listen beyond loopback without TLS (passwords stay safe with SCRAM, the data does not).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Connections served at once; more are refused with "too many clients" (SQLSTATE 53300).
+    #[arg(long, default_value_t = 64)]
+    pub max_connections: usize,
+    /// Seconds a query may run before it is cancelled (SQLSTATE 57014).
+    #[arg(long, default_value_t = 60.0)]
+    pub query_timeout: f64,
+    /// Megabytes a query's sorts, joins and aggregates may hold before it fails.
+    #[arg(long, default_value_t = 1024)]
+    pub query_memory_mb: usize,
+}
+
+/// `users` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Add a user, or set an existing user's role and password.
+    Add(UsersAddArgs),
+    /// The users and their roles.
+    List(UsersFile),
+    /// Remove a user.
+    Remove(UsersRemoveArgs),
+}
+
+/// Arguments of `users add`.
+#[derive(Debug, Args)]
+pub struct UsersAddArgs {
+    /// The login name.
+    pub name: String,
+    /// leadership (the views only) or analyst (every table but the quarantine, and the views).
+    #[arg(long, value_parser = ["leadership", "analyst"])]
+    pub role: String,
+    /// Where the users file is.
+    #[command(flatten)]
+    pub file: UsersFile,
+}
+
+/// Arguments of `users remove`.
+#[derive(Debug, Args)]
+pub struct UsersRemoveArgs {
+    /// The login name.
+    pub name: String,
+    /// Where the users file is.
+    #[command(flatten)]
+    pub file: UsersFile,
 }
 
 /// Arguments of `generate`.

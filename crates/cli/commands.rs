@@ -3,7 +3,7 @@
 
 use crate::args::{
     Command, DemoArgs, GenerateArgs, InboxArgs, LogFormat, OutputFormat, QueryArgs, RollbackArgs,
-    RunArgs, RunsCommand, RunsListArgs, ValidateArgs,
+    RunArgs, RunsCommand, RunsListArgs, ServeArgs, UsersCommand, ValidateArgs,
 };
 use crate::progress::Bars;
 use retention_contract::Day;
@@ -37,8 +37,9 @@ fn failed(message: impl Into<String>) -> Failure {
 }
 
 /// The crates of this program, whose logs RUST_LOG's bare level is for.
-const OUR_CRATES: [&str; 6] = [
+const OUR_CRATES: [&str; 7] = [
     "retention",
+    "retention_server",
     "retention_pipeline",
     "retention_ingest",
     "retention_models",
@@ -109,7 +110,124 @@ pub fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Query(args) => query(&args),
         Command::Runs(RunsCommand::List(args)) => runs_list(&args),
         Command::Runs(RunsCommand::Rollback(args)) => rollback(&args),
+        Command::Serve(args) => serve(&args),
+        Command::Users(command) => users(&command),
     }
+}
+
+fn serve(args: &ServeArgs) -> Result<(), Failure> {
+    use retention_server::{Options, Server};
+    let options = Options {
+        warehouse: args.warehouse.clone(),
+        listen: args.listen,
+        users_file: args
+            .users
+            .clone()
+            .unwrap_or_else(|| args.warehouse.join("users.toml")),
+        tls: args.tls_cert.clone().zip(args.tls_key.clone()),
+        insecure: args.insecure,
+        max_connections: args.max_connections.max(1),
+        query_timeout: std::time::Duration::from_secs_f64(args.query_timeout.max(0.001)),
+        query_memory: args.query_memory_mb.max(1) * 1024 * 1024,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| failed(format!("cannot start the server's runtime: {e}")))?;
+    runtime.block_on(async {
+        let server = Server::bind(options).await.map_err(|e| Failure {
+            code: e.exit_code(),
+            message: e.to_string(),
+        })?;
+        let addr = server
+            .local_addr()
+            .map_err(|e| failed(format!("cannot read the bound address: {e}")))?;
+        // Tests and scripts read the port from this line when --listen asked for port 0.
+        println!("listening on {addr}");
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        let stop = async {
+            use tokio::signal::unix::{SignalKind, signal};
+            let mut term = signal(SignalKind::terminate()).expect("SIGTERM can be handled");
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {},
+                _ = term.recv() => {},
+            }
+        };
+        server.serve(stop).await;
+        Ok(())
+    })
+}
+
+fn users(command: &UsersCommand) -> Result<(), Failure> {
+    use retention_server::users::{Role, Users, UsersError};
+    let to_failure = |e: UsersError| Failure {
+        code: match e {
+            UsersError::Io(..) => 1,
+            _ => 2,
+        },
+        message: e.to_string(),
+    };
+    match command {
+        UsersCommand::Add(args) => {
+            let path = args.file.path();
+            let role = Role::parse(&args.role).expect("clap checked the role");
+            let password = read_password(&args.name)?;
+            let existed = Users::add(&path, &args.name, role, &password).map_err(to_failure)?;
+            println!(
+                "{} user {} ({}) in {}",
+                if existed { "updated" } else { "added" },
+                args.name,
+                role.name(),
+                path.display()
+            );
+        }
+        UsersCommand::List(file) => {
+            let path = file.path();
+            let users = Users::list(&path).map_err(to_failure)?;
+            if users.all().is_empty() {
+                println!("{}: no users", path.display());
+            }
+            for u in users.all() {
+                println!("{:<24} {}", u.name, u.role.name());
+            }
+        }
+        UsersCommand::Remove(args) => {
+            let path = args.file.path();
+            Users::remove(&path, &args.name).map_err(to_failure)?;
+            println!("removed user {} from {}", args.name, path.display());
+        }
+    }
+    Ok(())
+}
+
+/// A new password: asked twice at a prompt on a terminal, else the first line of stdin.
+fn read_password(name: &str) -> Result<String, Failure> {
+    use std::io::{BufRead, IsTerminal};
+    let bad = |message: String| Failure { code: 2, message };
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("password for {name}: "))
+            .map_err(|e| failed(format!("cannot read the password ({e})")))?;
+        let again = rpassword::prompt_password("again: ")
+            .map_err(|e| failed(format!("cannot read the password ({e})")))?;
+        if first != again {
+            return Err(bad("the two passwords differ; nothing was changed".into()));
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| failed(format!("cannot read the password from stdin ({e})")))?;
+        line.trim_end_matches(['\n', '\r']).to_string()
+    };
+    if password.chars().count() < 8 {
+        return Err(bad(format!(
+            "the password for {name} is shorter than 8 characters; nothing was changed"
+        )));
+    }
+    Ok(password)
 }
 
 fn runs_list(args: &RunsListArgs) -> Result<(), Failure> {

@@ -196,10 +196,11 @@ fn describe(relation: &str) -> Meta {
         .find(|v| v.name == name && schema_given.is_none_or(|s| s != "warehouse"));
     let described = match view {
         Some(v) => {
-            if let Some(about) = v.sql.lines().next().and_then(|l| l.strip_prefix("-- view: ")) {
+            if let Some(about) = v.description() {
                 println!("View {name}: {about}");
             }
-            let sources: Vec<String> = read_tables(v.sql)
+            let sources: Vec<String> = v
+                .reads()
                 .iter()
                 .map(|t| format!("'{t}'"))
                 .collect();
@@ -221,20 +222,6 @@ fn describe(relation: &str) -> Meta {
     ))
 }
 
-/// The published tables a view's SQL reads (`warehouse.NAME`), in order of first mention.
-fn read_tables(sql: &str) -> Vec<&str> {
-    let mut out: Vec<&str> = Vec::new();
-    for (at, _) in sql.match_indices("warehouse.") {
-        let rest = &sql[at + "warehouse.".len()..];
-        let end = rest
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(rest.len());
-        if end > 0 && !out.contains(&&rest[..end]) {
-            out.push(&rest[..end]);
-        }
-    }
-    out
-}
 
 /// Runs one statement and prints its result (or its error), with its time when asked.
 fn statement(sql: &str, execute: Execute<'_>, print: Print<'_>, state: &mut State) {

@@ -34,6 +34,37 @@ pub struct Model {
     pub sql: &'static str,
 }
 
+impl Model {
+    /// A view's one-line description (its `-- view: ` first line).
+    pub fn description(&self) -> Option<&'static str> {
+        self.sql.lines().next()?.strip_prefix("-- view: ")
+    }
+
+    /// The published tables the SQL reads (`warehouse.NAME`), in order of first mention.
+    pub fn reads(&self) -> Vec<&'static str> {
+        let sql = self.sql;
+        let mut out: Vec<&'static str> = Vec::new();
+        for (at, _) in sql.match_indices("warehouse.") {
+            let rest = &sql[at + "warehouse.".len()..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            if end > 0 && !out.contains(&&rest[..end]) {
+                out.push(&rest[..end]);
+            }
+        }
+        out
+    }
+
+    /// The description of a view's column: the data dictionary's, of the first table the
+    /// view reads that has a column of that name.
+    pub fn column_description(&self, column: &str) -> Option<&'static str> {
+        self.reads()
+            .into_iter()
+            .find_map(|t| crate::dictionary::describe(t, column))
+    }
+}
+
 macro_rules! model {
     ($layer:literal, $name:literal) => {
         Model {

@@ -1,0 +1,645 @@
+//! `retention serve`: the warehouse's leadership views (and, for analysts, its tables)
+//! over the Postgres wire protocol, for psql, Metabase, Excel, Power BI and pandas.
+//!
+//! Built on datafusion-postgres (query handling, pg_catalog, types) and pgwire (the
+//! protocol, TLS). What is ours:
+//!
+//! - [`auth`]: SCRAM-SHA-256 against the users file's verifiers, TLS required when it is
+//!   on, the connection limit with a clear error;
+//! - [`snapshot`]: a context per role per published run, the views held in memory, with
+//!   descriptions from the data dictionary;
+//! - [`guard`]: read-only by construction, checked on the plan;
+//! - this module: the accept loop, the swap to a new run when `current` moves, and each
+//!   query's timeout, memory limit and log line.
+
+#![deny(missing_docs)]
+
+pub mod auth;
+pub mod guard;
+pub mod snapshot;
+pub mod users;
+
+use crate::auth::{METADATA_ROLE, Refusal, Startup};
+use crate::snapshot::Snapshot;
+use crate::users::Role;
+use async_trait::async_trait;
+use datafusion::execution::memory_pool::GreedyMemoryPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::session_state::SessionStateBuilder;
+use datafusion::prelude::SessionContext;
+use datafusion_postgres::hooks::cursor::CursorStatementHook;
+use datafusion_postgres::hooks::set_show::SetShowHook;
+use datafusion_postgres::hooks::transactions::TransactionStatementHook;
+use datafusion_postgres::{DfSessionService, Parser, QueryHook};
+use futures::{Sink, StreamExt};
+use pgwire::api::portal::Portal;
+use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use pgwire::api::results::{FieldInfo, QueryResponse, Response};
+use pgwire::api::stmt::{QueryParser, StoredStatement};
+use pgwire::api::store::PortalStore;
+use pgwire::api::{ClientInfo, ClientPortalStore, PgWireServerHandlers, Type};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::PgWireBackendMessage;
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls;
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The warehouse whose `current` is served.
+    pub warehouse: PathBuf,
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// The users file.
+    pub users_file: PathBuf,
+    /// TLS certificate chain and private key (PEM).
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// Listen beyond loopback without TLS.
+    pub insecure: bool,
+    /// Connections served at once; more are refused with SQLSTATE 53300.
+    pub max_connections: usize,
+    /// A query running longer is cancelled (SQLSTATE 57014).
+    pub query_timeout: Duration,
+    /// Memory a query's operators (sorts, joins, aggregates) may hold.
+    pub query_memory: usize,
+}
+
+/// Why the server cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Beyond loopback without TLS.
+    #[error(
+        "{0}: listening beyond this machine without TLS would send passwords' proofs and the views in clear; pass --tls-cert and --tls-key, or --insecure on a network you trust"
+    )]
+    Insecure(SocketAddr),
+    /// The certificate or key cannot be used.
+    #[error("{}: {}; pass a PEM certificate chain with --tls-cert and its PEM private key with --tls-key", .0.display(), .1)]
+    Tls(PathBuf, String),
+    /// The address cannot be bound.
+    #[error("{0}: cannot listen ({1}); is another server on that port? pass another with --listen")]
+    Bind(SocketAddr, std::io::Error),
+    /// The users file cannot be used.
+    #[error(transparent)]
+    Users(#[from] users::UsersError),
+    /// The warehouse cannot be opened.
+    #[error(transparent)]
+    Warehouse(#[from] retention_pipeline::query::QueryError),
+}
+
+impl ServeError {
+    /// The process exit code: 2 for what the operator must fix, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ServeError::Bind(..) => 1,
+            ServeError::Warehouse(retention_pipeline::query::QueryError::Io(..)) => 1,
+            _ => 2,
+        }
+    }
+}
+
+/// What every connection shares.
+pub struct Shared {
+    pub(crate) tls: bool,
+    pub(crate) users_file: PathBuf,
+    /// A random key of this process, behind the verifiers of unknown users.
+    pub(crate) secret: [u8; 32],
+    warehouse: PathBuf,
+    options: Options,
+    snapshot: RwLock<Arc<Snapshot>>,
+    rebuild: tokio::sync::Mutex<()>,
+    connections: AtomicUsize,
+}
+
+/// Logs a connection's outcome.
+pub(crate) fn connection_log(user: &str, role: Option<Role>, peer: SocketAddr, outcome: &str) {
+    let role = role.map_or("", Role::name);
+    if outcome == "accepted" {
+        tracing::info!(user, role, peer = %peer, outcome, "connection");
+    } else {
+        tracing::warn!(user, role, peer = %peer, outcome, "connection");
+    }
+}
+
+impl Shared {
+    /// The snapshot of the run `current` points at now: a run published since the last
+    /// query is loaded first (once, whoever asks first), so the next query sees it. A
+    /// run that cannot be loaded leaves the previous one served, with a warning.
+    async fn snapshot(&self) -> Arc<Snapshot> {
+        let served = self.snapshot.read().expect("not poisoned").clone();
+        let Some(current) = retention_pipeline::warehouse::current_run(&self.warehouse) else {
+            return served;
+        };
+        if current == served.run_id {
+            return served;
+        }
+        let _one = self.rebuild.lock().await;
+        let served = self.snapshot.read().expect("not poisoned").clone();
+        if current == served.run_id {
+            return served;
+        }
+        let started = Instant::now();
+        match snapshot::load(&self.warehouse, &current, served.generation + 1).await {
+            Ok(next) => {
+                let next = Arc::new(next);
+                tracing::info!(
+                    run_id = %current,
+                    previous = %served.run_id,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "serving a new run"
+                );
+                *self.snapshot.write().expect("not poisoned") = next.clone();
+                next
+            }
+            Err(e) => {
+                tracing::warn!(run_id = %current, error = %e, "cannot load the new run; still serving the previous one");
+                served
+            }
+        }
+    }
+
+    /// A session over `role`'s context of `snapshot` whose operators may hold at most
+    /// the query memory limit.
+    fn session(&self, snapshot: &Snapshot, role: Role) -> PgWireResult<DfSessionService> {
+        let base = snapshot.context(role);
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(GreedyMemoryPool::new(self.options.query_memory)))
+            .build_arc()
+            .map_err(|e| PgWireError::ApiError(Box::new(e)))?;
+        let state = SessionStateBuilder::new_from_existing(base.state())
+            .with_runtime_env(runtime)
+            .build();
+        Ok(DfSessionService::new_with_hooks(
+            Arc::new(SessionContext::new_with_state(state)),
+            hooks(),
+        ))
+    }
+}
+
+fn hooks() -> Vec<Arc<dyn QueryHook>> {
+    vec![
+        Arc::new(guard::ReadOnly),
+        Arc::new(CursorStatementHook),
+        Arc::new(SetShowHook),
+        Arc::new(TransactionStatementHook),
+    ]
+}
+
+/// The role a logged-in connection has.
+fn role_of(client: &(impl ClientInfo + ?Sized)) -> PgWireResult<Role> {
+    client
+        .metadata()
+        .get(METADATA_ROLE)
+        .and_then(|r| Role::parse(r))
+        .ok_or_else(|| auth::fatal("28000", "not logged in".into()))
+}
+
+type DfStatement = (
+    String,
+    Option<(
+        datafusion::sql::sqlparser::ast::Statement,
+        datafusion::logical_expr::LogicalPlan,
+    )>,
+);
+
+/// The query handlers of one connection.
+struct Queries {
+    shared: Arc<Shared>,
+    parser: Arc<Parsing>,
+}
+
+/// Parses with the context of the connection's role in the run served now.
+struct Parsing {
+    shared: Arc<Shared>,
+    /// The generation each statement text was last planned in, so that a prepared
+    /// statement is planned again against a newer run.
+    planned: Mutex<HashMap<String, u64>>,
+}
+
+impl Parsing {
+    async fn parser(&self, role: Role) -> (Arc<Parser>, u64) {
+        let snapshot = self.shared.snapshot().await;
+        let service = DfSessionService::new_with_hooks(snapshot.context(role).clone(), hooks());
+        (service.query_parser(), snapshot.generation)
+    }
+
+    fn any_parser(&self) -> Arc<Parser> {
+        let snapshot = self.shared.snapshot.read().expect("not poisoned").clone();
+        DfSessionService::new_with_hooks(snapshot.context(Role::Leadership).clone(), hooks())
+            .query_parser()
+    }
+}
+
+#[async_trait]
+impl QueryParser for Parsing {
+    type Statement = DfStatement;
+
+    async fn parse_sql<C>(
+        &self,
+        client: &C,
+        sql: &str,
+        types: &[Option<Type>],
+    ) -> PgWireResult<Option<Self::Statement>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let role = role_of(client)?;
+        let (parser, generation) = self.parser(role).await;
+        let parsed = parser.parse_sql(client, sql, types).await?;
+        self.planned
+            .lock()
+            .expect("not poisoned")
+            .insert(sql.to_string(), generation);
+        Ok(parsed)
+    }
+
+    fn get_parameter_types(&self, stmt: &Self::Statement) -> PgWireResult<Vec<Type>> {
+        self.any_parser().get_parameter_types(stmt)
+    }
+
+    fn get_result_schema(
+        &self,
+        stmt: &Self::Statement,
+        column_format: Option<&pgwire::api::portal::Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
+        self.any_parser().get_result_schema(stmt, column_format)
+    }
+}
+
+/// A query's log line, written when its last row is sent.
+struct QueryLog {
+    user: String,
+    role: Role,
+    started: Instant,
+    statement: String,
+}
+
+impl QueryLog {
+    fn new(client: &(impl ClientInfo + ?Sized), role: Role, statement: &str) -> QueryLog {
+        QueryLog {
+            user: client.metadata().get("user").cloned().unwrap_or_default(),
+            role,
+            started: Instant::now(),
+            statement: statement.chars().take(200).collect(),
+        }
+    }
+
+    fn done(&self, rows: u64, outcome: &str) {
+        tracing::info!(
+            user = %self.user,
+            role = self.role.name(),
+            duration_ms = self.started.elapsed().as_secs_f64() * 1000.0,
+            rows,
+            outcome,
+            statement = %self.statement,
+            "query"
+        );
+    }
+
+    fn failed(&self, error: &PgWireError) {
+        tracing::info!(
+            user = %self.user,
+            role = self.role.name(),
+            duration_ms = self.started.elapsed().as_secs_f64() * 1000.0,
+            outcome = "error",
+            error = %error,
+            statement = %self.statement,
+            "query"
+        );
+    }
+}
+
+fn timed_out(timeout: Duration) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "ERROR".into(),
+        "57014".into(),
+        format!(
+            "canceling statement due to the server's query timeout ({} s, --query-timeout)",
+            timeout.as_secs_f64()
+        ),
+    )))
+}
+
+/// The response with its rows sent before `deadline` (then the timeout error), logged
+/// when the last row has gone.
+fn watched(response: Response, deadline: tokio::time::Instant, timeout: Duration, log: QueryLog) -> Response {
+    match response {
+        Response::Query(q) => {
+            let command_tag = q.command_tag.clone();
+            let row_schema = q.row_schema.clone();
+            let data_rows = q.data_rows;
+            let rows = futures::stream::unfold(
+                (data_rows, log, 0u64, false),
+                move |(mut rows, log, n, done)| async move {
+                    if done {
+                        return None;
+                    }
+                    match tokio::time::timeout_at(deadline, rows.next()).await {
+                        Ok(Some(Ok(row))) => Some((Ok(row), (rows, log, n + 1, false))),
+                        Ok(Some(Err(e))) => {
+                            log.failed(&e);
+                            Some((Err(e), (rows, log, n, true)))
+                        }
+                        Ok(None) => {
+                            log.done(n, "ok");
+                            None
+                        }
+                        Err(_) => {
+                            let e = timed_out(timeout);
+                            log.failed(&e);
+                            Some((Err(e), (rows, log, n, true)))
+                        }
+                    }
+                },
+            );
+            let mut out = QueryResponse::new(row_schema, rows);
+            out.set_command_tag(&command_tag);
+            Response::Query(out)
+        }
+        other => {
+            log.done(0, "ok");
+            other
+        }
+    }
+}
+
+/// psql's `\d+ NAME` lists the relation's and its TOAST table's storage options with
+/// `array(select ...)`, which DataFusion cannot plan; relations here have none.
+fn psql_compatible(query: &str) -> std::borrow::Cow<'_, str> {
+    const OPTIONS: &str = "pg_catalog.array_to_string(c.reloptions || array(select 'toast.' || x from pg_catalog.unnest(tc.reloptions) x), ', ')";
+    if query.contains(OPTIONS) {
+        query.replace(OPTIONS, "''").into()
+    } else {
+        query.into()
+    }
+}
+
+#[async_trait]
+impl SimpleQueryHandler for Queries {
+    async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let role = role_of(client)?;
+        let query = &psql_compatible(query);
+        let snapshot = self.shared.snapshot().await;
+        let session = self.shared.session(&snapshot, role)?;
+        let log = QueryLog::new(client, role, query);
+        let timeout = self.shared.options.query_timeout;
+        let deadline = tokio::time::Instant::now() + timeout;
+        let responses = match tokio::time::timeout_at(deadline, SimpleQueryHandler::do_query(&session, client, query)).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => {
+                log.failed(&e);
+                return Err(e);
+            }
+            Err(_) => {
+                let e = timed_out(timeout);
+                log.failed(&e);
+                return Err(e);
+            }
+        };
+        let n = responses.len();
+        Ok(responses
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let log = QueryLog {
+                    statement: if n > 1 {
+                        format!("{} (statement {} of {n})", log.statement, i + 1)
+                    } else {
+                        log.statement.clone()
+                    },
+                    user: log.user.clone(),
+                    ..log
+                };
+                watched(r, deadline, timeout, log)
+            })
+            .collect())
+    }
+}
+
+#[async_trait]
+impl ExtendedQueryHandler for Queries {
+    type Statement = DfStatement;
+    type QueryParser = Parsing;
+
+    fn query_parser(&self) -> Arc<Self::QueryParser> {
+        self.parser.clone()
+    }
+
+    async fn do_query<C>(
+        &self,
+        client: &mut C,
+        portal: &Portal<Self::Statement>,
+        max_rows: usize,
+    ) -> PgWireResult<Response>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let role = role_of(client)?;
+        let snapshot = self.shared.snapshot().await;
+        let session = self.shared.session(&snapshot, role)?;
+        let sql = portal.statement.statement.0.clone();
+        let log = QueryLog::new(client, role, &sql);
+        // A statement prepared against an earlier run is planned again against this one.
+        let stale = self
+            .parser
+            .planned
+            .lock()
+            .expect("not poisoned")
+            .get(&sql)
+            .is_none_or(|g| *g != snapshot.generation);
+        let fresh;
+        let portal = if stale && portal.statement.statement.1.is_some() {
+            let parsed = session
+                .query_parser()
+                .parse_sql(client, &sql, &portal.statement.parameter_types)
+                .await?;
+            self.parser
+                .planned
+                .lock()
+                .expect("not poisoned")
+                .insert(sql.clone(), snapshot.generation);
+            let mut rebuilt = Portal::default();
+            rebuilt.name = portal.name.clone();
+            rebuilt.statement = Arc::new(StoredStatement::new(
+                portal.statement.id.clone(),
+                parsed.unwrap_or((sql.clone(), None)),
+                portal.statement.parameter_types.clone(),
+            ));
+            rebuilt.parameter_format = portal.parameter_format.clone();
+            rebuilt.parameters = portal.parameters.clone();
+            rebuilt.result_column_format = portal.result_column_format.clone();
+            rebuilt.state = portal.state.clone();
+            fresh = rebuilt;
+            &fresh
+        } else {
+            portal
+        };
+        let timeout = self.shared.options.query_timeout;
+        let deadline = tokio::time::Instant::now() + timeout;
+        match tokio::time::timeout_at(deadline, ExtendedQueryHandler::do_query(&session, client, portal, max_rows)).await {
+            Ok(Ok(r)) => Ok(watched(r, deadline, timeout, log)),
+            Ok(Err(e)) => {
+                log.failed(&e);
+                Err(e)
+            }
+            Err(_) => {
+                let e = timed_out(timeout);
+                log.failed(&e);
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The handlers of one connection.
+struct Connection {
+    startup: Arc<Startup>,
+    queries: Arc<Queries>,
+}
+
+impl PgWireServerHandlers for Connection {
+    fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
+        self.queries.clone()
+    }
+    fn extended_query_handler(&self) -> Arc<impl ExtendedQueryHandler> {
+        self.queries.clone()
+    }
+    fn startup_handler(&self) -> Arc<impl pgwire::api::auth::StartupHandler> {
+        self.startup.clone()
+    }
+}
+
+/// Reads the certificate chain and key, failing on anything unusable (never falling back
+/// to plain connections).
+fn tls_acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, ServeError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .and_then(|i| i.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| ServeError::Tls(cert.to_path_buf(), format!("not a PEM certificate ({e})")))?;
+    if certs.is_empty() {
+        return Err(ServeError::Tls(cert.to_path_buf(), "holds no certificate".into()));
+    }
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| ServeError::Tls(key.to_path_buf(), format!("not a PEM private key ({e})")))?;
+    let config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| ServeError::Tls(cert.to_path_buf(), format!("the certificate and key do not go together ({e})")))?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// A bound server, not yet serving.
+pub struct Server {
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    shared: Arc<Shared>,
+}
+
+impl Server {
+    /// Checks the options, the users file and the warehouse, loads the run in `current`
+    /// and binds the address.
+    pub async fn bind(options: Options) -> Result<Server, ServeError> {
+        let tls = match &options.tls {
+            Some((cert, key)) => Some(tls_acceptor(cert, key)?),
+            None => None,
+        };
+        if tls.is_none() && !options.listen.ip().is_loopback() && !options.insecure {
+            return Err(ServeError::Insecure(options.listen));
+        }
+        users::Users::load(&options.users_file)?;
+        let run = retention_pipeline::warehouse::current_run(&options.warehouse).ok_or_else(|| {
+            retention_pipeline::query::QueryError::NoCurrentRun(options.warehouse.clone())
+        })?;
+        let started = Instant::now();
+        let snapshot = snapshot::load(&options.warehouse, &run, 0).await?;
+        tracing::info!(run_id = %run, elapsed_ms = started.elapsed().as_millis() as u64, "serving run");
+        let listener = TcpListener::bind(options.listen)
+            .await
+            .map_err(|e| ServeError::Bind(options.listen, e))?;
+        let shared = Arc::new(Shared {
+            tls: tls.is_some(),
+            users_file: options.users_file.clone(),
+            secret: rand::random(),
+            warehouse: options.warehouse.clone(),
+            snapshot: RwLock::new(Arc::new(snapshot)),
+            rebuild: tokio::sync::Mutex::new(()),
+            connections: AtomicUsize::new(0),
+            options,
+        });
+        Ok(Server {
+            listener,
+            tls,
+            shared,
+        })
+    }
+
+    /// The address bound (the port, when `--listen` asked for port 0).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `stop` completes; connections open then are dropped.
+    pub async fn serve(self, stop: impl std::future::Future<Output = ()>) {
+        let addr = self.listener.local_addr().ok();
+        tracing::info!(
+            listen = ?addr,
+            tls = self.tls.is_some(),
+            max_connections = self.shared.options.max_connections,
+            "listening"
+        );
+        tokio::pin!(stop);
+        loop {
+            let accepted = tokio::select! {
+                () = &mut stop => break,
+                a = self.listener.accept() => a,
+            };
+            let (socket, peer) = match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    continue;
+                }
+            };
+            let shared = self.shared.clone();
+            let tls = self.tls.clone();
+            tokio::spawn(async move {
+                let open = shared.connections.fetch_add(1, Ordering::SeqCst) + 1;
+                let max = shared.options.max_connections;
+                let refusal = (open > max).then_some(Refusal::TooMany(max));
+                let handlers = Connection {
+                    startup: Arc::new(Startup::new(shared.clone(), refusal)),
+                    queries: Arc::new(Queries {
+                        shared: shared.clone(),
+                        parser: Arc::new(Parsing {
+                            shared: shared.clone(),
+                            planned: Mutex::new(HashMap::new()),
+                        }),
+                    }),
+                };
+                if let Err(e) = pgwire::tokio::process_socket(socket, tls, handlers).await {
+                    tracing::debug!(peer = %peer, error = %e, "connection ended with an error");
+                }
+                shared.connections.fetch_sub(1, Ordering::SeqCst);
+            });
+        }
+        tracing::info!("stopped");
+    }
+}
