@@ -18,13 +18,14 @@ BENCH_ARGS := --workers 20000 --years 10 --offices 60 --faults 0.001 --seed 42 -
 demo: build
 	$(BIN_DEBUG) demo --dir demo-data
 
-## test: formatting, lints, every Rust test (unit, integration, end-to-end), the independent pyarrow reader, and readers (pyarrow, DuckDB) racing publishing runs
+## test: formatting, lints, every Rust test (unit, integration, end-to-end, the server with tokio-postgres and psql), the independent pyarrow reader, readers (pyarrow, DuckDB) racing publishing runs, and psycopg and SQLAlchemy against the server
 test: tools venv
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) nextest run --workspace --no-fail-fast
 	$(PYTHON) tests/independent_reader.py $(TARGET_DIR)/debug/retention
 	$(PYTHON) tests/reader_loop.py $(TARGET_DIR)/debug/retention
+	$(PYTHON) tests/server_clients.py $(TARGET_DIR)/debug/retention
 
 ## bench: time and memory of the nightly run on the large synthetic agency (release build), the model stage's time, and the backtest's AUC against the generator's true probabilities
 bench: build-release
@@ -64,16 +65,19 @@ lint:
 APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
 # cargo-nextest runs the tests; systemd-analyze checks the systemd units of
-# docs/operations.md. Each is installed when the machine lacks it.
+# docs/operations.md; psql is the server's real client, openssl makes its test
+# certificate, pgbench loads it in `make bench`. Each is installed when missing.
 tools:
 	@$(CARGO) nextest --version >/dev/null 2>&1 || $(CARGO) install --locked cargo-nextest
 	@command -v systemd-analyze >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends systemd; }
+	@{ command -v psql && command -v pgbench && command -v openssl; } >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends postgresql-client openssl; }
 
 # A local virtualenv with pyarrow and DuckDB, the independent readers of the published
-# Parquet. The stamp names what it holds, so an older venv gets what is new.
-VENV_PACKAGES := pyarrow duckdb
-venv: $(VENV)/.installed-pyarrow-duckdb
-$(VENV)/.installed-pyarrow-duckdb:
+# Parquet, and psycopg and SQLAlchemy, clients of `retention serve`. The stamp names what
+# it holds, so an older venv gets what is new.
+VENV_PACKAGES := pyarrow duckdb "psycopg[binary]" sqlalchemy
+venv: $(VENV)/.installed-pyarrow-duckdb-psycopg-sqlalchemy
+$(VENV)/.installed-pyarrow-duckdb-psycopg-sqlalchemy:
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(VENV_PACKAGES)
 	touch $@

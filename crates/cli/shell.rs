@@ -222,7 +222,6 @@ fn describe(relation: &str) -> Meta {
     ))
 }
 
-
 /// Runs one statement and prints its result (or its error), with its time when asked.
 fn statement(sql: &str, execute: Execute<'_>, print: Print<'_>, state: &mut State) {
     let started = Instant::now();

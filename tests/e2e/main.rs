@@ -8,5 +8,6 @@ mod guards;
 mod indicators;
 mod provenance;
 mod publish;
+mod serve;
 mod snapshots;
 mod util;

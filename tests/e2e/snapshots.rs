@@ -30,7 +30,9 @@ fn regex_escape(text: &str) -> String {
 
 #[test]
 fn help_of_every_command() {
-    for command in ["", "generate", "run", "validate", "query", "demo"] {
+    for command in [
+        "", "generate", "run", "validate", "query", "demo", "serve", "users",
+    ] {
         let args: Vec<&str> = [command, "--help"]
             .into_iter()
             .filter(|a| !a.is_empty())

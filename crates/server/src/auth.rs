@@ -37,16 +37,19 @@ pub enum Refusal {
     TooMany(usize),
 }
 
+/// What the server sent and must check the client's final message against.
+struct Exchange {
+    user: Option<(String, Role)>,
+    verifier: Verifier,
+    gs2_header: String,
+    client_first_bare: String,
+    server_first: String,
+    nonce: String,
+}
+
 enum State {
     Initial,
-    ServerFirstSent {
-        user: Option<(String, Role)>,
-        verifier: Verifier,
-        gs2_header: String,
-        client_first_bare: String,
-        server_first: String,
-        nonce: String,
-    },
+    ServerFirstSent(Box<Exchange>),
     Done,
 }
 
@@ -131,7 +134,8 @@ impl StartupHandler for Startup {
                     connection_log(&user, None, peer, "refused: not TLS");
                     return Err(fatal(
                         "28000",
-                        "this server accepts TLS connections only: connect with sslmode=require".into(),
+                        "this server accepts TLS connections only: connect with sslmode=require"
+                            .into(),
                     ));
                 }
                 if let Some(Refusal::TooMany(max)) = &self.refusal {
@@ -161,9 +165,8 @@ impl StartupHandler for Startup {
                             ));
                         }
                         let data = initial.data.unwrap_or_default();
-                        let text = std::str::from_utf8(&data).map_err(|_| {
-                            PgWireError::InvalidScramMessage("not UTF-8".into())
-                        })?;
+                        let text = std::str::from_utf8(&data)
+                            .map_err(|_| PgWireError::InvalidScramMessage("not UTF-8".into()))?;
                         let (gs2_header, client_first_bare, client_nonce) =
                             split_client_first(text)?;
                         let name = client.metadata().get("user").cloned().unwrap_or_default();
@@ -199,40 +202,40 @@ impl StartupHandler for Startup {
                                 Authentication::SASLContinue(server_first.clone().into()),
                             ))
                             .await?;
-                        *state = State::ServerFirstSent {
+                        *state = State::ServerFirstSent(Box::new(Exchange {
                             user,
                             verifier,
                             gs2_header,
                             client_first_bare,
                             server_first,
                             nonce,
-                        };
+                        }));
                     }
-                    State::ServerFirstSent {
-                        user,
-                        verifier,
-                        gs2_header,
-                        client_first_bare,
-                        server_first,
-                        nonce,
-                    } => {
+                    State::ServerFirstSent(exchange) => {
+                        let Exchange {
+                            user,
+                            verifier,
+                            gs2_header,
+                            client_first_bare,
+                            server_first,
+                            nonce,
+                        } = exchange.as_ref();
                         let response = msg.into_sasl_response()?;
-                        let text = std::str::from_utf8(&response.data).map_err(|_| {
-                            PgWireError::InvalidScramMessage("not UTF-8".into())
-                        })?;
+                        let text = std::str::from_utf8(&response.data)
+                            .map_err(|_| PgWireError::InvalidScramMessage("not UTF-8".into()))?;
                         let name = client.metadata().get("user").cloned().unwrap_or_default();
                         let peer = client.socket_addr();
-                        let (without_proof, proof) = text.rsplit_once(",p=").ok_or_else(|| {
-                            PgWireError::InvalidScramMessage("no proof".into())
-                        })?;
+                        let (without_proof, proof) = text
+                            .rsplit_once(",p=")
+                            .ok_or_else(|| PgWireError::InvalidScramMessage("no proof".into()))?;
                         let field = |key: &str| {
                             without_proof
                                 .split(',')
                                 .find_map(|f| f.strip_prefix(key))
                                 .unwrap_or_default()
                         };
-                        let binding_ok =
-                            STANDARD.decode(field("c=")).ok().as_deref() == Some(gs2_header.as_bytes());
+                        let binding_ok = STANDARD.decode(field("c=")).ok().as_deref()
+                            == Some(gs2_header.as_bytes());
                         let auth_message =
                             format!("{client_first_bare},{server_first},{without_proof}");
                         let signature = hmac(&verifier.stored_key, auth_message.as_bytes());
@@ -247,7 +250,12 @@ impl StartupHandler for Startup {
                             }
                             _ => {
                                 *state = State::Done;
-                                connection_log(&name, None, peer, "refused: wrong user or password");
+                                connection_log(
+                                    &name,
+                                    None,
+                                    peer,
+                                    "refused: wrong user or password",
+                                );
                                 return Err(fatal(
                                     "28P01",
                                     format!("password authentication failed for user \"{name}\""),

@@ -23,6 +23,7 @@ use crate::auth::{METADATA_ROLE, Refusal, Startup};
 use crate::snapshot::Snapshot;
 use crate::users::Role;
 use async_trait::async_trait;
+use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::GreedyMemoryPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::SessionStateBuilder;
@@ -40,12 +41,11 @@ use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, PgWireServerHandlers, Type};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
-use std::collections::HashMap;
 use std::fmt::Debug;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
@@ -169,8 +169,12 @@ impl Shared {
     /// the query memory limit.
     fn session(&self, snapshot: &Snapshot, role: Role) -> PgWireResult<DfSessionService> {
         let base = snapshot.context(role);
+        // No spilling to disk: over the limit, a query fails rather than filling the disk.
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_pool(Arc::new(GreedyMemoryPool::new(self.options.query_memory)))
+            .with_disk_manager_builder(
+                DiskManagerBuilder::default().with_mode(DiskManagerMode::Disabled),
+            )
             .build_arc()
             .map_err(|e| PgWireError::ApiError(Box::new(e)))?;
         let state = SessionStateBuilder::new_from_existing(base.state())
@@ -218,16 +222,12 @@ struct Queries {
 /// Parses with the context of the connection's role in the run served now.
 struct Parsing {
     shared: Arc<Shared>,
-    /// The generation each statement text was last planned in, so that a prepared
-    /// statement is planned again against a newer run.
-    planned: Mutex<HashMap<String, u64>>,
 }
 
 impl Parsing {
-    async fn parser(&self, role: Role) -> (Arc<Parser>, u64) {
+    async fn parser(&self, role: Role) -> Arc<Parser> {
         let snapshot = self.shared.snapshot().await;
-        let service = DfSessionService::new_with_hooks(snapshot.context(role).clone(), hooks());
-        (service.query_parser(), snapshot.generation)
+        DfSessionService::new_with_hooks(snapshot.context(role).clone(), hooks()).query_parser()
     }
 
     fn any_parser(&self) -> Arc<Parser> {
@@ -251,13 +251,10 @@ impl QueryParser for Parsing {
         C: ClientInfo + Unpin + Send + Sync,
     {
         let role = role_of(client)?;
-        let (parser, generation) = self.parser(role).await;
-        let parsed = parser.parse_sql(client, sql, types).await?;
-        self.planned
-            .lock()
-            .expect("not poisoned")
-            .insert(sql.to_string(), generation);
-        Ok(parsed)
+        self.parser(role)
+            .await
+            .parse_sql(client, &compatible(sql), types)
+            .await
     }
 
     fn get_parameter_types(&self, stmt: &Self::Statement) -> PgWireResult<Vec<Type>> {
@@ -329,7 +326,12 @@ fn timed_out(timeout: Duration) -> PgWireError {
 
 /// The response with its rows sent before `deadline` (then the timeout error), logged
 /// when the last row has gone.
-fn watched(response: Response, deadline: tokio::time::Instant, timeout: Duration, log: QueryLog) -> Response {
+fn watched(
+    response: Response,
+    deadline: tokio::time::Instant,
+    timeout: Duration,
+    log: QueryLog,
+) -> Response {
     match response {
         Response::Query(q) => {
             let command_tag = q.command_tag.clone();
@@ -370,6 +372,107 @@ fn watched(response: Response, deadline: tokio::time::Instant, timeout: Duration
     }
 }
 
+/// Catalog queries of psql and SQLAlchemy that DataFusion cannot plan, made plannable:
+/// psql's `\d+ NAME` storage options (below), and subqueries inside a `CASE` of a
+/// pg_catalog query's select list (SQLAlchemy's inspector describes a column's default,
+/// identity and collation that way), which become NULL: no relation here has any.
+fn compatible(query: &str) -> std::borrow::Cow<'_, str> {
+    use datafusion::sql::sqlparser::ast::{
+        Expr, SelectItem, SetExpr, Statement, visit_expressions_mut,
+    };
+    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+    use datafusion::sql::sqlparser::parser::Parser;
+    let query = psql_compatible(query);
+    if !query.to_ascii_lowercase().contains("pg_catalog.")
+        || !query.to_ascii_lowercase().contains("case")
+    {
+        return query;
+    }
+    let Ok(mut statements) = Parser::parse_sql(&PostgreSqlDialect {}, &query) else {
+        return query;
+    };
+    let mut changed = false;
+    for statement in &mut statements {
+        let Statement::Query(q) = statement else {
+            continue;
+        };
+        let SetExpr::Select(select) = q.body.as_mut() else {
+            continue;
+        };
+        for item in &mut select.projection {
+            let expr = match item {
+                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
+                _ => continue,
+            };
+            if !matches!(expr, Expr::Case { .. }) {
+                continue;
+            }
+            let _ = visit_expressions_mut(expr, |e| {
+                if matches!(e, Expr::Subquery(_)) {
+                    *e = null_keeping_placeholders(e);
+                    changed = true;
+                }
+                std::ops::ControlFlow::<()>::Continue(())
+            });
+        }
+    }
+    if !changed {
+        return query;
+    }
+    statements
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+        .into()
+}
+
+/// NULL in place of `expr`, but keeping the parameters it holds (with their casts): a
+/// client sends a value for each `$n`, and the server decodes them by the types of the
+/// ones in the statement. `CASE WHEN false THEN concat($2::VARCHAR, ...) END`.
+fn null_keeping_placeholders(
+    expr: &datafusion::sql::sqlparser::ast::Expr,
+) -> datafusion::sql::sqlparser::ast::Expr {
+    use datafusion::sql::sqlparser::ast::{Expr, Value, visit_expressions};
+    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+    use datafusion::sql::sqlparser::parser::Parser;
+    // Each `$n` once, with its cast when it has one (a cast placeholder is visited
+    // twice: as the cast and as the bare `$n`).
+    let mut kept: std::collections::BTreeMap<u32, String> = std::collections::BTreeMap::new();
+    let id = |e: &Expr| match e {
+        Expr::Value(v) => match &v.value {
+            Value::Placeholder(p) => p.trim_start_matches('$').parse::<u32>().ok(),
+            _ => None,
+        },
+        _ => None,
+    };
+    let _ = visit_expressions(expr, |e| {
+        match e {
+            Expr::Cast { expr: inner, .. } => {
+                if let Some(n) = id(inner) {
+                    kept.insert(n, e.to_string());
+                }
+            }
+            e => {
+                if let Some(n) = id(e) {
+                    kept.entry(n).or_insert_with(|| e.to_string());
+                }
+            }
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    let kept: Vec<String> = kept.into_values().collect();
+    let null = Expr::Value(Value::Null.into());
+    if kept.is_empty() {
+        return null;
+    }
+    let text = format!("CASE WHEN false THEN concat({}) END", kept.join(", "));
+    Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(&text)
+        .and_then(|mut p| p.parse_expr())
+        .unwrap_or(null)
+}
+
 /// psql's `\d+ NAME` lists the relation's and its TOAST table's storage options with
 /// `array(select ...)`, which DataFusion cannot plan; relations here have none.
 fn psql_compatible(query: &str) -> std::borrow::Cow<'_, str> {
@@ -391,13 +494,18 @@ impl SimpleQueryHandler for Queries {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let role = role_of(client)?;
-        let query = &psql_compatible(query);
+        let query = &compatible(query);
         let snapshot = self.shared.snapshot().await;
         let session = self.shared.session(&snapshot, role)?;
         let log = QueryLog::new(client, role, query);
         let timeout = self.shared.options.query_timeout;
         let deadline = tokio::time::Instant::now() + timeout;
-        let responses = match tokio::time::timeout_at(deadline, SimpleQueryHandler::do_query(&session, client, query)).await {
+        let responses = match tokio::time::timeout_at(
+            deadline,
+            SimpleQueryHandler::do_query(&session, client, query),
+        )
+        .await
+        {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => {
                 log.failed(&e);
@@ -455,25 +563,14 @@ impl ExtendedQueryHandler for Queries {
         let session = self.shared.session(&snapshot, role)?;
         let sql = portal.statement.statement.0.clone();
         let log = QueryLog::new(client, role, &sql);
-        // A statement prepared against an earlier run is planned again against this one.
-        let stale = self
-            .parser
-            .planned
-            .lock()
-            .expect("not poisoned")
-            .get(&sql)
-            .is_none_or(|g| *g != snapshot.generation);
+        // Planned again against the run served now: a statement prepared before a run
+        // published must read the new run (planning a statement takes about a millisecond).
         let fresh;
-        let portal = if stale && portal.statement.statement.1.is_some() {
+        let portal = if portal.statement.statement.1.is_some() {
             let parsed = session
                 .query_parser()
                 .parse_sql(client, &sql, &portal.statement.parameter_types)
                 .await?;
-            self.parser
-                .planned
-                .lock()
-                .expect("not poisoned")
-                .insert(sql.clone(), snapshot.generation);
             let mut rebuilt = Portal::default();
             rebuilt.name = portal.name.clone();
             rebuilt.statement = Arc::new(StoredStatement::new(
@@ -492,7 +589,12 @@ impl ExtendedQueryHandler for Queries {
         };
         let timeout = self.shared.options.query_timeout;
         let deadline = tokio::time::Instant::now() + timeout;
-        match tokio::time::timeout_at(deadline, ExtendedQueryHandler::do_query(&session, client, portal, max_rows)).await {
+        match tokio::time::timeout_at(
+            deadline,
+            ExtendedQueryHandler::do_query(&session, client, portal, max_rows),
+        )
+        .await
+        {
             Ok(Ok(r)) => Ok(watched(r, deadline, timeout, log)),
             Ok(Err(e)) => {
                 log.failed(&e);
@@ -535,14 +637,22 @@ fn tls_acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, ServeError> {
         .and_then(|i| i.collect::<Result<Vec<_>, _>>())
         .map_err(|e| ServeError::Tls(cert.to_path_buf(), format!("not a PEM certificate ({e})")))?;
     if certs.is_empty() {
-        return Err(ServeError::Tls(cert.to_path_buf(), "holds no certificate".into()));
+        return Err(ServeError::Tls(
+            cert.to_path_buf(),
+            "holds no certificate".into(),
+        ));
     }
     let key = PrivateKeyDer::from_pem_file(key)
         .map_err(|e| ServeError::Tls(key.to_path_buf(), format!("not a PEM private key ({e})")))?;
     let config = rustls::ServerConfig::builder()
         .with_no_client_auth()
         .with_single_cert(certs, key)
-        .map_err(|e| ServeError::Tls(cert.to_path_buf(), format!("the certificate and key do not go together ({e})")))?;
+        .map_err(|e| {
+            ServeError::Tls(
+                cert.to_path_buf(),
+                format!("the certificate and key do not go together ({e})"),
+            )
+        })?;
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
@@ -565,9 +675,10 @@ impl Server {
             return Err(ServeError::Insecure(options.listen));
         }
         users::Users::load(&options.users_file)?;
-        let run = retention_pipeline::warehouse::current_run(&options.warehouse).ok_or_else(|| {
-            retention_pipeline::query::QueryError::NoCurrentRun(options.warehouse.clone())
-        })?;
+        let run =
+            retention_pipeline::warehouse::current_run(&options.warehouse).ok_or_else(|| {
+                retention_pipeline::query::QueryError::NoCurrentRun(options.warehouse.clone())
+            })?;
         let started = Instant::now();
         let snapshot = snapshot::load(&options.warehouse, &run, 0).await?;
         tracing::info!(run_id = %run, elapsed_ms = started.elapsed().as_millis() as u64, "serving run");
@@ -630,7 +741,6 @@ impl Server {
                         shared: shared.clone(),
                         parser: Arc::new(Parsing {
                             shared: shared.clone(),
-                            planned: Mutex::new(HashMap::new()),
                         }),
                     }),
                 };
@@ -641,5 +751,24 @@ impl Server {
             });
         }
         tracing::info!("stopped");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compatible;
+
+    /// SQLAlchemy's get_columns() shape: a subquery inside a CASE of a pg_catalog query
+    /// becomes NULL, keeping its parameters (with their casts) for the values the client
+    /// sends; other queries pass unchanged.
+    #[test]
+    fn catalog_subqueries_in_case_become_null_keeping_their_parameters() {
+        let sql = "SELECT a.attname, CASE WHEN (a.attidentity != $1::VARCHAR) THEN (SELECT json_build_object($2::VARCHAR, s.seqstart, $10::VARCHAR, $3) FROM pg_catalog.pg_sequence AS s WHERE s.seqrelid = a.attrelid) ELSE NULL END AS identity FROM pg_catalog.pg_attribute AS a WHERE a.attnum > $4::SMALLINT";
+        assert_eq!(
+            compatible(sql),
+            "SELECT a.attname, CASE WHEN (a.attidentity <> $1::VARCHAR) THEN CASE WHEN false THEN concat($2::VARCHAR, $3, $10::VARCHAR) END ELSE NULL END AS identity FROM pg_catalog.pg_attribute AS a WHERE a.attnum > $4::SMALLINT"
+        );
+        let user = "select case when turnover_rate > 0.3 then (select 1) end from office_risk";
+        assert_eq!(compatible(user), user);
     }
 }

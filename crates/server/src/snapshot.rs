@@ -16,7 +16,7 @@
 //!   is its description, never its SQL (which names the tables leadership cannot see).
 
 use crate::users::Role;
-use arrow::array::{Array, ArrayRef, Int64Array, RecordBatch, StringArray};
+use arrow::array::{Array, ArrayRef, Int64Array, StringArray};
 use arrow::datatypes::{DataType, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
@@ -205,26 +205,33 @@ async fn describe(ctx: &SessionContext) -> DfResult<()> {
     let mut definitions: HashMap<i64, String> = HashMap::new();
     for batch in &rows {
         let oid = arrow::compute::cast(batch.column(0), &DataType::Int64)?;
-        let oid = oid.as_any().downcast_ref::<Int64Array>().expect("cast to Int64");
+        let oid = oid
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .expect("cast to Int64");
         let names: Vec<ArrayRef> = (1..3)
             .map(|i| arrow::compute::cast(batch.column(i), &DataType::Utf8))
             .collect::<Result<_, _>>()?;
-        let schema = names[0].as_any().downcast_ref::<StringArray>().expect("text");
-        let name = names[1].as_any().downcast_ref::<StringArray>().expect("text");
+        let schema = names[0]
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .expect("text");
+        let name = names[1]
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .expect("text");
         for i in 0..batch.num_rows() {
             let (oid, schema, name) = (oid.value(i), schema.value(i), name.value(i));
             let Ok(table) = ctx.table_provider(format!("{schema}.{name}")).await else {
                 continue;
             };
             let view = VIEWS.iter().find(|v| v.name == name && schema == "public");
-            if let Some(v) = view {
-                if let Some(about) = v.description() {
-                    relations.insert(oid, about.to_string());
-                    definitions.insert(
-                        oid,
-                        format!(" -- {about} (computed by retention when a run publishes)"),
-                    );
-                }
+            if let Some(about) = view.and_then(|v| v.description()) {
+                relations.insert(oid, about.to_string());
+                definitions.insert(
+                    oid,
+                    format!(" -- {about} (computed by retention when a run publishes)"),
+                );
             }
             for (k, field) in table.schema().fields().iter().enumerate() {
                 let described = match view {
@@ -258,10 +265,33 @@ async fn describe(ctx: &SessionContext) -> DfResult<()> {
             .collect(),
         false,
     )));
-    // psql's `\dv+` and `\dt+` show sizes; the server does not report them (empty).
-    for name in ["pg_table_size", "pg_size_pretty"] {
-        ctx.register_udf(ScalarUDF::new_from_impl(Lookup::new(name, HashMap::new(), false)));
-    }
+    // SQLAlchemy and other drivers read the PostgreSQL version from version().
+    ctx.register_udf(ScalarUDF::new_from_impl(Constant {
+        name: "version",
+        value: format!(
+            "PostgreSQL 16.6 on retention {} (Apache DataFusion 55)",
+            env!("CARGO_PKG_VERSION")
+        ),
+        signature: Signature::exact(vec![], Volatility::Stable),
+    }));
+    // Asked by drivers, unknown here: psycopg (under SQLAlchemy) looks types such as
+    // hstore up with to_regtype(); SQLAlchemy's inspector asks for a column's sequence;
+    // psql's `\dv+` shows sizes (empty). SQLAlchemy describes identity columns and collations
+    // (there are none) with json_build_object() and pg_collation_is_visible().
+    ctx.register_udf(Unknown::udf("to_regtype", Some(1), DataType::Int32));
+    ctx.register_udf(Unknown::udf(
+        "pg_get_serial_sequence",
+        Some(2),
+        DataType::Utf8,
+    ));
+    ctx.register_udf(Unknown::udf("pg_table_size", Some(1), DataType::Int64));
+    ctx.register_udf(Unknown::udf("pg_size_pretty", Some(1), DataType::Utf8));
+    ctx.register_udf(Unknown::udf("json_build_object", None, DataType::Utf8));
+    ctx.register_udf(Unknown::udf(
+        "pg_collation_is_visible",
+        Some(1),
+        DataType::Boolean,
+    ));
     Ok(())
 }
 
@@ -328,14 +358,18 @@ impl ScalarUDFImpl for Lookup {
                 if oids.is_null(i) {
                     return None;
                 }
-                let k = column.as_ref().map_or(Some(0), |c| {
-                    (!c.is_null(i)).then(|| c.value(i))
-                })?;
+                let k = column
+                    .as_ref()
+                    .map_or(Some(0), |c| (!c.is_null(i)).then(|| c.value(i)))?;
                 self.get((oids.value(i), k)).map(str::to_string)
             })
             .collect();
         let out: ArrayRef = Arc::new(out);
-        if args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_))) {
+        if args
+            .args
+            .iter()
+            .all(|a| matches!(a, ColumnarValue::Scalar(_)))
+        {
             return Ok(ColumnarValue::Scalar(
                 datafusion::common::ScalarValue::try_from_array(&out, 0)?,
             ));
@@ -344,7 +378,68 @@ impl ScalarUDFImpl for Lookup {
     }
 }
 
-/// The rows of a view of a snapshot's leadership context, for tests.
-pub async fn rows(snapshot: &Snapshot, sql: &str) -> DfResult<Vec<RecordBatch>> {
-    snapshot.leadership.sql(sql).await?.collect().await
+/// A function of no argument with a fixed text value.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Constant {
+    name: &'static str,
+    value: String,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for Constant {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _: &[DataType]) -> DfResult<DataType> {
+        Ok(DataType::Utf8)
+    }
+    fn invoke_with_args(&self, _: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
+        Ok(ColumnarValue::Scalar(
+            datafusion::common::ScalarValue::Utf8(Some(self.value.clone())),
+        ))
+    }
+}
+
+/// A catalog function whose answer here is always unknown (null): a size the server does
+/// not report, a type or sequence that does not exist.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Unknown {
+    name: &'static str,
+    returns: DataType,
+    signature: Signature,
+}
+
+impl Unknown {
+    /// `arguments` None: any number.
+    fn udf(name: &'static str, arguments: Option<usize>, returns: DataType) -> ScalarUDF {
+        let signature = match arguments {
+            Some(n) => Signature::any(n, Volatility::Stable),
+            None => Signature::variadic_any(Volatility::Stable),
+        };
+        ScalarUDF::new_from_impl(Unknown {
+            name,
+            returns,
+            signature,
+        })
+    }
+}
+
+impl ScalarUDFImpl for Unknown {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _: &[DataType]) -> DfResult<DataType> {
+        Ok(self.returns.clone())
+    }
+    fn invoke_with_args(&self, _: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
+        Ok(ColumnarValue::Scalar(
+            datafusion::common::ScalarValue::try_from(&self.returns)?,
+        ))
+    }
 }

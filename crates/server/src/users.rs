@@ -217,8 +217,8 @@ impl Users {
         }
         let text =
             std::fs::read_to_string(path).map_err(|e| UsersError::Io(path.to_path_buf(), e))?;
-        let file: File =
-            toml::from_str(&text).map_err(|e| UsersError::Invalid(path.to_path_buf(), e.to_string()))?;
+        let file: File = toml::from_str(&text)
+            .map_err(|e| UsersError::Invalid(path.to_path_buf(), e.to_string()))?;
         for (i, u) in file.user.iter().enumerate() {
             if Verifier::parse(&u.scram).is_none() {
                 return Err(UsersError::Invalid(
@@ -255,7 +255,11 @@ impl Users {
     /// Adds a user (or sets an existing user's role and password) and writes the file
     /// owner-only, atomically. Returns whether the user existed.
     pub fn add(path: &Path, name: &str, role: Role, password: &str) -> Result<bool, UsersError> {
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "_.-@".contains(c)) {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-@".contains(c))
+        {
             return Err(UsersError::Name(format!(
                 "{name:?} is not a user name: use letters, digits and _ . - @"
             )));
