@@ -12,7 +12,7 @@ BENCH_DIR := .bench
 # The benchmark agency of issue #3: 20,000 workers, 10 years, 60 offices, 0.1% faults.
 BENCH_ARGS := --workers 20000 --years 10 --offices 60 --faults 0.001 --seed 42 --as-of 2026-06-30
 
-.PHONY: demo test bench fmt lint build build-release venv tools clean
+.PHONY: demo test bench fmt lint build build-release venv tools bench-tools clean
 
 ## demo: build (the test profile, so that `make test` reuses the build), generate a synthetic agency, run the nightly pipeline, print the headline indicators
 demo: build
@@ -27,8 +27,8 @@ test: tools venv
 	$(PYTHON) tests/reader_loop.py $(TARGET_DIR)/debug/retention
 	$(PYTHON) tests/server_clients.py $(TARGET_DIR)/debug/retention
 
-## bench: time and memory of the nightly run on the large synthetic agency (release build), the model stage's time, and the backtest's AUC against the generator's true probabilities
-bench: build-release
+## bench: time and memory of the nightly run on the large synthetic agency (release build), the model stage's time, the backtest's AUC against the generator's true probabilities, and `retention serve` under 50 concurrent pgbench clients for 60 s (p50, p99, queries per second)
+bench: build-release bench-tools
 	@mkdir -p $(BENCH_DIR)
 	@if [ ! -f $(BENCH_DIR)/inbox/.complete ] || [ ! -f $(BENCH_DIR)/inbox/true_risk.csv ]; then \
 		rm -rf $(BENCH_DIR)/inbox; \
@@ -44,6 +44,7 @@ bench: build-release
 		tail -n 1 $(BENCH_DIR)/run.log; \
 	done
 	@grep -E "validation finished|derived tables built|backtest|risk model fitted, backtested|tables written|indicators computed|published" $(BENCH_DIR)/run.log | sed -e 's/\x1b\[[0-9;]*m//g'
+	@bash bench/serve.sh $(BIN_RELEASE) $(BENCH_DIR)
 
 # The debug (test) profile: dependencies are optimised a little (Cargo.toml), and the
 # binary is the one the tests run, so `make demo` then `make test` compile DataFusion once.
@@ -65,12 +66,17 @@ lint:
 APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
 # cargo-nextest runs the tests; systemd-analyze checks the systemd units of
-# docs/operations.md; psql is the server's real client, openssl makes its test
-# certificate, pgbench loads it in `make bench`. Each is installed when missing.
+# docs/operations.md; psql is the server's real client and openssl makes its test
+# certificate. Each is installed when missing.
 tools:
 	@$(CARGO) nextest --version >/dev/null 2>&1 || $(CARGO) install --locked cargo-nextest
 	@command -v systemd-analyze >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends systemd; }
-	@{ command -v psql && command -v pgbench && command -v openssl; } >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends postgresql-client openssl; }
+	@{ psql --version && openssl version; } >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends postgresql-client openssl; }
+
+# pgbench loads the server in `make bench`; Debian ships it with the PostgreSQL server
+# package (whose own server the bench does not use).
+bench-tools: tools
+	@pgbench --version >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends postgresql; }
 
 # A local virtualenv with pyarrow and DuckDB, the independent readers of the published
 # Parquet, and psycopg and SQLAlchemy, clients of `retention serve`. The stamp names what

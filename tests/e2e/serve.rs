@@ -305,6 +305,11 @@ fn leadership_cannot_read_or_name_the_tables_behind_the_views() {
             "select viewname from pg_catalog.pg_views",
             "select tablename from pg_catalog.pg_tables",
             "select nspname from pg_catalog.pg_namespace",
+            // Descriptions, too, name no hidden table.
+            "select obj_description(c.oid, 'pg_class') from pg_catalog.pg_class as c",
+            "select col_description(c.oid, a.attnum) from pg_catalog.pg_class as c \
+             join pg_catalog.pg_attribute as a on a.attrelid = c.oid",
+            "select pg_get_viewdef(c.oid) from pg_catalog.pg_class as c",
         ] {
             for m in c.simple_query(sql).await.unwrap() {
                 if let tokio_postgres::SimpleQueryMessage::Row(r) = m {
@@ -313,11 +318,16 @@ fn leadership_cannot_read_or_name_the_tables_behind_the_views() {
                 }
             }
         }
-        let parts: Vec<&str> = names.lines().flat_map(|l| l.split('.')).collect();
-        for hidden in HIDDEN
-            .iter()
-            .chain(&["office_indicators", "worker_id", "warehouse"])
-        {
+        let parts: Vec<&str> = names
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .collect();
+        // ("quarantine" is also a word: data_quality counts quarantined rows.)
+        for hidden in HIDDEN.iter().filter(|h| **h != "quarantine").chain(&[
+            "office_indicators",
+            "tenure_bands",
+            "worker_id",
+            "warehouse",
+        ]) {
             assert!(
                 !parts.contains(hidden),
                 "{hidden} is named in the catalog:\n{names}"
@@ -380,12 +390,39 @@ fn every_write_copy_and_engine_setting_is_refused_for_both_roles() {
         "drop view office_risk".to_string(),
         format!("copy (select * from office_risk) to '{}'", copied.display()),
         format!("copy office_risk to '{}'", copied.display()),
+        "declare c cursor for insert into office_risk select * from office_risk".to_string(),
         "set datafusion.execution.batch_size = 1".to_string(),
         "set datafusion.catalog.information_schema = false".to_string(),
     ];
+    let files = || {
+        let mut all: Vec<PathBuf> = Vec::new();
+        let mut stack = vec![wh.join("runs")];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p)
+                } else {
+                    all.push(p)
+                }
+            }
+        }
+        all.sort();
+        all
+    };
+    let before = files();
     runtime().block_on(async {
         for user in [LEADER, ANALYST] {
             let c = connect(&server, user).await.unwrap();
+            // The analyst's tables cannot be written even by a cursor's query.
+            if user == ANALYST {
+                let e = c
+                    .batch_execute("begin; declare w cursor for insert into warehouse.offices select * from warehouse.offices; fetch all from w; commit")
+                    .await
+                    .unwrap_err();
+                assert_eq!(code(&e), Some(SqlState::INSUFFICIENT_PRIVILEGE), "{}", text(&e));
+                let _ = c.batch_execute("rollback").await;
+            }
             for sql in &statements {
                 let simple = c.simple_query(sql).await.unwrap_err();
                 let extended = c.query(sql.as_str(), &[]).await.unwrap_err();
@@ -420,6 +457,11 @@ fn every_write_copy_and_engine_setting_is_refused_for_both_roles() {
         }
     });
     assert!(!copied.exists(), "COPY wrote a file");
+    assert_eq!(
+        files(),
+        before,
+        "no file of the warehouse was added or removed"
+    );
     let log = server.log();
     for user in ["director", "ana"] {
         assert!(
@@ -431,6 +473,19 @@ fn every_write_copy_and_engine_setting_is_refused_for_both_roles() {
         log.contains("reason=\"DDL is refused: CreateExternalTable\""),
         "{log}"
     );
+}
+
+/// The first column of the first row of a simple-protocol query.
+async fn first_value(c: &Client, sql: &str) -> String {
+    c.simple_query(sql)
+        .await
+        .unwrap()
+        .into_iter()
+        .find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+            _ => None,
+        })
+        .unwrap()
 }
 
 #[test]
@@ -445,9 +500,20 @@ fn an_open_connection_sees_the_next_run_and_twenty_clients_query_at_once() {
         let prepared = c.prepare(latest).await.unwrap();
         let end: String = c.query_one(&prepared, &[]).await.unwrap().get(0);
         assert_eq!(end, "2025-06-30");
+        // Answers of the simple protocol are kept per run (twice the same, the second
+        // from memory), but never those of a volatile function.
+        assert_eq!(first_value(&c, latest).await, "2025-06-30");
+        assert_eq!(first_value(&c, latest).await, "2025-06-30");
+        let random = "select cast(random() as varchar) from office_risk limit 1";
+        assert_ne!(first_value(&c, random).await, first_value(&c, random).await);
         publish(&dir.path().join("inbox"), &wh, "2025-07-14");
         let end: String = c.query_one(latest, &[]).await.unwrap().get(0);
         assert_eq!(end, "2025-07-14", "the next query reads the new run");
+        assert_eq!(
+            first_value(&c, latest).await,
+            "2025-07-14",
+            "the simple protocol's cached answer is the new run's"
+        );
         let end: String = c.query_one(&prepared, &[]).await.unwrap().get(0);
         assert_eq!(end, "2025-07-14", "a statement prepared before, too");
 
@@ -720,4 +786,54 @@ fn psql_lists_describes_and_reads_the_views_with_and_without_tls() {
         "{err}"
     );
     assert!(server.log().contains("outcome=\"refused: not TLS\""));
+}
+
+/// `retention users`: add from standard input (owner-only file, no password in it), list,
+/// set a new password, remove; a short password or an unknown user is refused (exit 2).
+#[test]
+fn users_are_added_listed_and_removed_from_an_owner_only_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let wh = dir.path().join("wh");
+    std::fs::create_dir_all(&wh).unwrap();
+    add_user(&wh, "director", "leadership", "first-password");
+    add_user(&wh, "ana", "analyst", "second-password");
+    let file = wh.join("users.toml");
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        !text.contains("first-password") && !text.contains("second-password"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("scram = \"SCRAM-SHA-256$4096:").count(),
+        2,
+        "{text}"
+    );
+    let w = wh.to_str().unwrap();
+    let (code, out, _) = run(&["users", "list", "--warehouse", w]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "director                 leadership\nana                      analyst\n"
+    );
+    let (code, out, err) = run(&["users", "remove", "ana", "--warehouse", w]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, format!("removed user ana from {}\n", file.display()));
+    let (code, _, err) = run(&["users", "remove", "ana", "--warehouse", w]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no user \"ana\""), "{err}");
+    let out = bin()
+        .args(["users", "add", "bob", "--role", "analyst", "--warehouse", w])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("shorter than 8 characters; nothing was changed")
+    );
+    let (_, out, _) = run(&["users", "list", "--warehouse", w]);
+    assert_eq!(out, "director                 leadership\n");
 }

@@ -76,6 +76,19 @@ pub async fn open_run(warehouse: &Path, run: Option<&str>) -> Result<SessionCont
         }
     };
     let ctx = session();
+    register_run_tables(&ctx, &current, &[]).await?;
+    register_views(&ctx).await?;
+    Ok(ctx)
+}
+
+/// Registers every table of the run folder `run` (but those in `except`) in schema
+/// `warehouse`, and under its plain name where no view takes that name; returns their
+/// names.
+pub async fn register_run_tables(
+    ctx: &SessionContext,
+    run: &Path,
+    except: &[&str],
+) -> Result<Vec<String>, QueryError> {
     let setup = |name: &str, e: datafusion::error::DataFusionError| SqlError {
         layer: "warehouse".into(),
         name: name.into(),
@@ -84,15 +97,16 @@ pub async fn open_run(warehouse: &Path, run: Option<&str>) -> Result<SessionCont
     ctx.sql("create schema warehouse")
         .await
         .map_err(|e| setup("warehouse", e))?;
-    let mut tables: Vec<String> = std::fs::read_dir(&current)
-        .map_err(|e| QueryError::Io(current.clone(), e))?
+    let mut tables: Vec<String> = std::fs::read_dir(run)
+        .map_err(|e| QueryError::Io(run.to_path_buf(), e))?
         .filter_map(|e| e.ok())
         .filter(|e| e.path().is_dir())
         .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|name| !except.contains(&name.as_str()))
         .collect();
     tables.sort();
     for table in &tables {
-        let dir = current.join(table);
+        let dir = run.join(table);
         let url = format!(
             "{}/",
             dir.canonicalize()
@@ -116,8 +130,7 @@ pub async fn open_run(warehouse: &Path, run: Option<&str>) -> Result<SessionCont
                 .map_err(|e| setup(table, e))?;
         }
     }
-    register_views(&ctx).await?;
-    Ok(ctx)
+    Ok(tables)
 }
 
 /// Runs one statement and collects its rows with their schema.

@@ -15,7 +15,7 @@ use datafusion::common::ParamValues;
 use datafusion::execution::context::SQLOptions;
 use datafusion::logical_expr::{EmptyRelation, LogicalPlan};
 use datafusion::prelude::SessionContext;
-use datafusion::sql::sqlparser::ast::{Expr, Set, Statement};
+use datafusion::sql::sqlparser::ast::{Expr, Set, SetExpr, Statement};
 use datafusion_postgres::QueryHook;
 use datafusion_postgres::hooks::HookClient;
 use pgwire::api::ClientInfo;
@@ -85,7 +85,6 @@ async fn judge(statement: &Statement, ctx: &SessionContext) -> Verdict {
         | Statement::StartTransaction { .. }
         | Statement::Commit { .. }
         | Statement::Rollback { .. }
-        | Statement::Declare { .. }
         | Statement::Fetch { .. }
         | Statement::Close { .. } => Verdict::Pass,
         // Nothing is ever written, so savepoints have nothing to keep: drivers (psycopg's
@@ -96,27 +95,47 @@ async fn judge(statement: &Statement, ctx: &SessionContext) -> Verdict {
         Statement::Deallocate { .. } => Verdict::Answer("DEALLOCATE"),
         Statement::Reset(_) => Verdict::Answer("RESET"),
         Statement::Copy { .. } => Verdict::Refuse("COPY is refused".into()),
-        _ => {
-            // Planned from its text exactly as the simple protocol runs it
-            // (`SessionContext::sql`, whose parser reads `CREATE EXTERNAL TABLE` where
-            // the PostgreSQL dialect does not); planning runs nothing.
-            let plan = ctx
-                .state()
-                .create_logical_plan(&statement.to_string())
-                .await;
-            match plan {
-                // A statement that does not plan here fails the same way when it runs.
-                Err(_) => Verdict::Pass,
-                Ok(plan) => match read_only().verify_plan(&plan) {
-                    Ok(()) => Verdict::Pass,
-                    Err(e) => Verdict::Refuse(
-                        e.to_string()
-                            .trim_start_matches("Error during planning: ")
-                            .replace("not supported", "is refused"),
-                    ),
-                },
+        // datafusion-postgres runs a cursor's query itself (`SessionContext::sql`), and
+        // the parser takes INSERT as a query: only a reading query is let through.
+        Statement::Declare { stmts } => {
+            for declare in stmts {
+                let Some(query) = &declare.for_query else {
+                    continue;
+                };
+                if !matches!(
+                    *query.body,
+                    SetExpr::Select(_)
+                        | SetExpr::Query(_)
+                        | SetExpr::SetOperation { .. }
+                        | SetExpr::Values(_)
+                ) {
+                    return Verdict::Refuse("a cursor's query must only read".into());
+                }
+                if let Verdict::Refuse(reason) = judge_text(&query.to_string(), ctx).await {
+                    return Verdict::Refuse(format!("a cursor's query: {reason}"));
+                }
             }
+            Verdict::Pass
         }
+        _ => judge_text(&statement.to_string(), ctx).await,
+    }
+}
+
+/// The verdict on a statement's text, planned exactly as the simple protocol runs it
+/// (`SessionContext::sql`, whose parser reads `CREATE EXTERNAL TABLE` where the
+/// PostgreSQL dialect does not); planning runs nothing.
+async fn judge_text(sql: &str, ctx: &SessionContext) -> Verdict {
+    match ctx.state().create_logical_plan(sql).await {
+        // A statement that does not plan here fails the same way when it runs.
+        Err(_) => Verdict::Pass,
+        Ok(plan) => match read_only().verify_plan(&plan) {
+            Ok(()) => Verdict::Pass,
+            Err(e) => Verdict::Refuse(
+                e.to_string()
+                    .trim_start_matches("Error during planning: ")
+                    .replace("not supported", "is refused"),
+            ),
+        },
     }
 }
 
@@ -234,6 +253,7 @@ mod tests {
             "copy (select 1) to '/tmp/x.csv'",
             "set datafusion.execution.batch_size = 1",
             "prepare p as select 1",
+            "declare c cursor for insert into t values (2)",
         ] {
             assert!(
                 matches!(verdict(sql).await, Verdict::Refuse(_)),
@@ -245,6 +265,7 @@ mod tests {
             "select * from t",
             "with a as (select * from t) select * from a",
             "explain select 1",
+            "declare c cursor for select * from t",
             "set application_name = 'psql'",
             "show datestyle",
             "begin",

@@ -20,13 +20,12 @@ use arrow::array::{Array, ArrayRef, Int64Array, StringArray};
 use arrow::datatypes::{DataType, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::ScalarValue;
 use datafusion::datasource::MemTable;
-use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::ListingOptions;
 use datafusion::error::Result as DfResult;
 use datafusion::logical_expr::{
-    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TableType,
-    TypeSignature, Volatility,
+    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    TableProviderFilterPushDown, TableType, TypeSignature, Volatility,
 };
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -71,6 +70,35 @@ impl TableProvider for Materialized {
     }
     fn table_type(&self) -> TableType {
         TableType::View
+    }
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        self.0.scan(state, projection, filters, limit).await
+    }
+}
+
+/// A published table, read only: no `insert_into`, so no write reaches its folder.
+#[derive(Debug)]
+struct ReadOnly(Arc<dyn TableProvider>);
+
+#[async_trait]
+impl TableProvider for ReadOnly {
+    fn schema(&self) -> SchemaRef {
+        self.0.schema()
+    }
+    fn table_type(&self) -> TableType {
+        self.0.table_type()
+    }
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> DfResult<Vec<TableProviderFilterPushDown>> {
+        self.0.supports_filters_pushdown(filters)
     }
     async fn scan(
         &self,
@@ -128,56 +156,42 @@ pub async fn load(
     }
 
     let analyst = context();
-    analyst
-        .sql("create schema warehouse")
-        .await
-        .map_err(|e| setup("warehouse", e))?;
+    let run = warehouse.join("runs").join(run_id);
+    let tables =
+        retention_pipeline::query::register_run_tables(&analyst, &run, &["quarantine"]).await?;
+    // Read-only whatever a statement asks: the guard refuses writes, and a table that
+    // cannot be written to is the second lock.
+    for table in &tables {
+        for name in [format!("warehouse.{table}"), table.clone()] {
+            if VIEWS.iter().any(|v| v.name == name) {
+                continue;
+            }
+            if let Some(provider) = analyst
+                .deregister_table(name.as_str())
+                .map_err(|e| setup(&name, e))?
+            {
+                analyst
+                    .register_table(name.as_str(), Arc::new(ReadOnly(provider)))
+                    .map_err(|e| setup(&name, e))?;
+            }
+        }
+    }
     for (name, table) in &views {
         analyst
             .register_table(*name, table.clone())
             .map_err(|e| setup(name, e))?;
     }
-    let folder = warehouse.join("runs").join(run_id);
-    let mut tables: Vec<String> = std::fs::read_dir(&folder)
-        .map_err(|e| QueryError::Io(folder.clone(), e))?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().is_dir())
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|name| name != "quarantine")
-        .collect();
-    tables.sort();
-    for table in &tables {
-        let dir = folder.join(table);
-        let url = format!(
-            "{}/",
-            dir.canonicalize()
-                .map_err(|e| QueryError::Io(dir.clone(), e))?
-                .display()
-        );
-        let options =
-            ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
-        analyst
-            .register_listing_table(
-                format!("warehouse.{table}").as_str(),
-                &url,
-                options.clone(),
-                None,
-                None,
-            )
-            .await
-            .map_err(|e| setup(table, e))?;
-        if !VIEWS.iter().any(|v| v.name == table) {
-            analyst
-                .register_listing_table(table.as_str(), &url, options, None, None)
-                .await
-                .map_err(|e| setup(table, e))?;
-        }
-    }
 
-    for ctx in [&leadership, &analyst] {
+    // Leadership reads descriptions that name no table: the dictionary's "worker_risk"
+    // reads "worker risk" there.
+    let mut unseen = tables.clone();
+    unseen.push("quarantine".into());
+    for (ctx, hidden) in [(&leadership, unseen), (&analyst, Vec::new())] {
         setup_pg_catalog(ctx, DATABASE, EmptyContextProvider)
             .map_err(|e| setup("pg_catalog", *e))?;
-        describe(ctx).await.map_err(|e| setup("pg_catalog", e))?;
+        describe(ctx, &hidden)
+            .await
+            .map_err(|e| setup("pg_catalog", e))?;
     }
     Ok(Snapshot {
         run_id: run_id.to_string(),
@@ -189,7 +203,7 @@ pub async fn load(
 
 /// Registers `obj_description`, `col_description` and `pg_get_viewdef` over the relations
 /// of `ctx`, keyed by the oids its pg_class gives them.
-async fn describe(ctx: &SessionContext) -> DfResult<()> {
+async fn describe(ctx: &SessionContext, hidden: &[String]) -> DfResult<()> {
     let rows = ctx
         .sql(
             "select cast(c.oid as bigint) as oid, n.nspname, c.relname \
@@ -227,7 +241,8 @@ async fn describe(ctx: &SessionContext) -> DfResult<()> {
             };
             let view = VIEWS.iter().find(|v| v.name == name && schema == "public");
             if let Some(about) = view.and_then(|v| v.description()) {
-                relations.insert(oid, about.to_string());
+                let about = unnamed(about, hidden);
+                relations.insert(oid, about.clone());
                 definitions.insert(
                     oid,
                     format!(" -- {about} (computed by retention when a run publishes)"),
@@ -239,7 +254,7 @@ async fn describe(ctx: &SessionContext) -> DfResult<()> {
                     None => retention_pipeline::dictionary::describe(name, field.name()),
                 };
                 if let Some(d) = described {
-                    columns.insert((oid, k as i64 + 1), d.to_string());
+                    columns.insert((oid, k as i64 + 1), unnamed(d, hidden));
                 }
             }
         }
@@ -266,33 +281,48 @@ async fn describe(ctx: &SessionContext) -> DfResult<()> {
         false,
     )));
     // SQLAlchemy and other drivers read the PostgreSQL version from version().
-    ctx.register_udf(ScalarUDF::new_from_impl(Constant {
-        name: "version",
-        value: format!(
+    ctx.register_udf(Fixed::udf(
+        "version",
+        Some(0),
+        ScalarValue::Utf8(Some(format!(
             "PostgreSQL 16.6 on retention {} (Apache DataFusion 55)",
             env!("CARGO_PKG_VERSION")
-        ),
-        signature: Signature::exact(vec![], Volatility::Stable),
-    }));
+        ))),
+    ));
     // Asked by drivers, unknown here: psycopg (under SQLAlchemy) looks types such as
     // hstore up with to_regtype(); SQLAlchemy's inspector asks for a column's sequence;
     // psql's `\dv+` shows sizes (empty). SQLAlchemy describes identity columns and collations
     // (there are none) with json_build_object() and pg_collation_is_visible().
-    ctx.register_udf(Unknown::udf("to_regtype", Some(1), DataType::Int32));
-    ctx.register_udf(Unknown::udf(
-        "pg_get_serial_sequence",
-        Some(2),
-        DataType::Utf8,
-    ));
-    ctx.register_udf(Unknown::udf("pg_table_size", Some(1), DataType::Int64));
-    ctx.register_udf(Unknown::udf("pg_size_pretty", Some(1), DataType::Utf8));
-    ctx.register_udf(Unknown::udf("json_build_object", None, DataType::Utf8));
-    ctx.register_udf(Unknown::udf(
-        "pg_collation_is_visible",
-        Some(1),
-        DataType::Boolean,
-    ));
+    for (name, arguments, data_type) in [
+        ("to_regtype", Some(1), DataType::Int32),
+        ("pg_get_serial_sequence", Some(2), DataType::Utf8),
+        ("pg_table_size", Some(1), DataType::Int64),
+        ("pg_size_pretty", Some(1), DataType::Utf8),
+        ("json_build_object", None, DataType::Utf8),
+        ("pg_collation_is_visible", Some(1), DataType::Boolean),
+    ] {
+        ctx.register_udf(Fixed::unknown(name, arguments, &data_type));
+    }
     Ok(())
+}
+
+/// `text` with every table name of `hidden` written as words (`worker_risk` as
+/// `worker risk`), so that a description does not name a relation its reader cannot see.
+fn unnamed(text: &str, hidden: &[String]) -> String {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = text.to_string();
+    for name in hidden.iter().filter(|n| n.contains('_')) {
+        let mut from = 0;
+        while let Some(at) = out[from..].find(name.as_str()).map(|i| i + from) {
+            let end = at + name.len();
+            let alone = !out[..at].ends_with(word) && !out[end..].starts_with(word);
+            if alone {
+                out.replace_range(at..end, &name.replace('_', " "));
+            }
+            from = end;
+        }
+    }
+    out
 }
 
 /// A function of an oid (and, for `col_description`, a column number) answered from a
@@ -370,64 +400,44 @@ impl ScalarUDFImpl for Lookup {
             .iter()
             .all(|a| matches!(a, ColumnarValue::Scalar(_)))
         {
-            return Ok(ColumnarValue::Scalar(
-                datafusion::common::ScalarValue::try_from_array(&out, 0)?,
-            ));
+            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?));
         }
         Ok(ColumnarValue::Array(out))
     }
 }
 
-/// A function of no argument with a fixed text value.
+/// A function drivers call whose answer here is fixed: `version()`, or unknown (null) for
+/// a size the server does not report, a type or sequence that does not exist.
 #[derive(Debug, PartialEq, Eq, Hash)]
-struct Constant {
+struct Fixed {
     name: &'static str,
-    value: String,
+    value: ScalarValue,
     signature: Signature,
 }
 
-impl ScalarUDFImpl for Constant {
-    fn name(&self) -> &str {
-        self.name
-    }
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-    fn return_type(&self, _: &[DataType]) -> DfResult<DataType> {
-        Ok(DataType::Utf8)
-    }
-    fn invoke_with_args(&self, _: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
-        Ok(ColumnarValue::Scalar(
-            datafusion::common::ScalarValue::Utf8(Some(self.value.clone())),
-        ))
-    }
-}
-
-/// A catalog function whose answer here is always unknown (null): a size the server does
-/// not report, a type or sequence that does not exist.
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct Unknown {
-    name: &'static str,
-    returns: DataType,
-    signature: Signature,
-}
-
-impl Unknown {
+impl Fixed {
     /// `arguments` None: any number.
-    fn udf(name: &'static str, arguments: Option<usize>, returns: DataType) -> ScalarUDF {
+    fn udf(name: &'static str, arguments: Option<usize>, value: ScalarValue) -> ScalarUDF {
         let signature = match arguments {
+            Some(0) => Signature::exact(vec![], Volatility::Stable),
             Some(n) => Signature::any(n, Volatility::Stable),
             None => Signature::variadic_any(Volatility::Stable),
         };
-        ScalarUDF::new_from_impl(Unknown {
+        ScalarUDF::new_from_impl(Fixed {
             name,
-            returns,
+            value,
             signature,
         })
     }
+
+    /// The null of `data_type`.
+    fn unknown(name: &'static str, arguments: Option<usize>, data_type: &DataType) -> ScalarUDF {
+        let null = ScalarValue::try_from(data_type).expect("a null of a primitive type");
+        Fixed::udf(name, arguments, null)
+    }
 }
 
-impl ScalarUDFImpl for Unknown {
+impl ScalarUDFImpl for Fixed {
     fn name(&self) -> &str {
         self.name
     }
@@ -435,11 +445,26 @@ impl ScalarUDFImpl for Unknown {
         &self.signature
     }
     fn return_type(&self, _: &[DataType]) -> DfResult<DataType> {
-        Ok(self.returns.clone())
+        Ok(self.value.data_type())
     }
     fn invoke_with_args(&self, _: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
-        Ok(ColumnarValue::Scalar(
-            datafusion::common::ScalarValue::try_from(&self.returns)?,
-        ))
+        Ok(ColumnarValue::Scalar(self.value.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unnamed;
+
+    #[test]
+    fn descriptions_name_no_hidden_table() {
+        let hidden = ["worker_risk".to_string(), "office_indicators".to_string()];
+        assert_eq!(
+            unnamed(
+                "Workers of worker_risk in the office; null where office_indicators suppresses (worker_risk_x stays).",
+                &hidden
+            ),
+            "Workers of worker risk in the office; null where office indicators suppresses (worker_risk_x stays)."
+        );
     }
 }

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 pub const ITERATIONS: u32 = 4096;
 
 /// What a user may see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// The leadership views only.
