@@ -59,46 +59,41 @@ impl Snapshot {
     }
 }
 
-/// A relation computed once, held in memory and shown as a VIEW.
+/// A served relation, read only: no `insert_into`, so no write reaches the warehouse. The
+/// views are in-memory tables shown as VIEW; the analyst's tables keep their own type.
 #[derive(Debug)]
-struct Materialized(MemTable);
-
-#[async_trait]
-impl TableProvider for Materialized {
-    fn schema(&self) -> SchemaRef {
-        self.0.schema()
-    }
-    fn table_type(&self) -> TableType {
-        TableType::View
-    }
-    async fn scan(
-        &self,
-        state: &dyn Session,
-        projection: Option<&Vec<usize>>,
-        filters: &[Expr],
-        limit: Option<usize>,
-    ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        self.0.scan(state, projection, filters, limit).await
-    }
+struct ReadOnly {
+    inner: Arc<dyn TableProvider>,
+    table_type: TableType,
 }
 
-/// A published table, read only: no `insert_into`, so no write reaches its folder.
-#[derive(Debug)]
-struct ReadOnly(Arc<dyn TableProvider>);
+impl ReadOnly {
+    fn table(inner: Arc<dyn TableProvider>) -> Arc<ReadOnly> {
+        let table_type = inner.table_type();
+        Arc::new(ReadOnly { inner, table_type })
+    }
+
+    fn view(inner: MemTable) -> Arc<ReadOnly> {
+        Arc::new(ReadOnly {
+            inner: Arc::new(inner),
+            table_type: TableType::View,
+        })
+    }
+}
 
 #[async_trait]
 impl TableProvider for ReadOnly {
     fn schema(&self) -> SchemaRef {
-        self.0.schema()
+        self.inner.schema()
     }
     fn table_type(&self) -> TableType {
-        self.0.table_type()
+        self.table_type
     }
     fn supports_filters_pushdown(
         &self,
         filters: &[&Expr],
     ) -> DfResult<Vec<TableProviderFilterPushDown>> {
-        self.0.supports_filters_pushdown(filters)
+        self.inner.supports_filters_pushdown(filters)
     }
     async fn scan(
         &self,
@@ -107,7 +102,7 @@ impl TableProvider for ReadOnly {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        self.0.scan(state, projection, filters, limit).await
+        self.inner.scan(state, projection, filters, limit).await
     }
 }
 
@@ -145,7 +140,7 @@ pub async fn load(
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let batches = df.collect().await.map_err(|e| setup(v.name, e))?;
         let table = MemTable::try_new(schema, vec![batches]).map_err(|e| setup(v.name, e))?;
-        views.push((v.name, Arc::new(Materialized(table))));
+        views.push((v.name, ReadOnly::view(table)));
     }
 
     let leadership = context();
@@ -171,7 +166,7 @@ pub async fn load(
                 .map_err(|e| setup(&name, e))?
             {
                 analyst
-                    .register_table(name.as_str(), Arc::new(ReadOnly(provider)))
+                    .register_table(name.as_str(), ReadOnly::table(provider))
                     .map_err(|e| setup(&name, e))?;
             }
         }

@@ -94,29 +94,15 @@ pub(crate) fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
-/// RFC 5802's Hi(): PBKDF2 with HMAC-SHA-256, one block.
-fn salted_password(password: &str, salt: &[u8], iterations: u32) -> Vec<u8> {
-    // PostgreSQL prepares the password with SASLprep and uses it as it is when that fails.
-    let prepared = stringprep::saslprep(password)
-        .map(|p| p.into_owned())
-        .unwrap_or_else(|_| password.to_string());
-    let mut block = salt.to_vec();
-    block.extend_from_slice(&1u32.to_be_bytes());
-    let mut u = hmac(prepared.as_bytes(), &block);
-    let mut out = u.clone();
-    for _ in 1..iterations {
-        u = hmac(prepared.as_bytes(), &u);
-        for (o, b) in out.iter_mut().zip(&u) {
-            *o ^= b;
-        }
-    }
-    out
-}
-
 impl Verifier {
     /// The verifier of `password` with this salt and iteration count.
     pub fn new(password: &str, salt: &[u8], iterations: u32) -> Verifier {
-        let salted = salted_password(password, salt, iterations);
+        // SASLprep, then RFC 5802's Hi(): pgwire's, as the protocol's other side uses it.
+        let salted = pgwire::api::auth::sasl::scram::gen_salted_password(
+            password,
+            salt,
+            iterations as usize,
+        );
         let client_key = hmac(&salted, b"Client Key");
         Verifier {
             iterations,
