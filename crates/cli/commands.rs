@@ -403,13 +403,14 @@ fn query(args: &QueryArgs) -> Result<(), Failure> {
         }
         None => {
             // Ctrl-C while a statement runs cancels it and returns to the prompt (at the
-            // prompt itself rustyline reads it as a key, in raw mode).
+            // prompt itself rustyline reads it as a key, in raw mode). The prompt clears the
+            // flag before each line it reads, not here: a Ctrl-C pressed just after Enter,
+            // before the statement starts, must still cancel it.
             let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
             signal_hook::flag::register(signal_hook::consts::SIGINT, interrupted.clone())
                 .map_err(|e| failed(format!("cannot handle Ctrl-C ({e})")))?;
             let execute = |sql: &str| {
                 use std::sync::atomic::Ordering;
-                interrupted.store(false, Ordering::SeqCst);
                 let (ctx, sql) = (ctx.clone(), sql.to_string());
                 let mut task = runtime.spawn(async move { execute(&ctx, &sql).await });
                 runtime.block_on(async {
@@ -442,7 +443,7 @@ fn query(args: &QueryArgs) -> Result<(), Failure> {
                 write_result(args.format, args.max_rows, schema, batches, out)
                     .map_err(|e| failed(format!("cannot write the result ({e})")))
             };
-            crate::shell::run(&execute, &print)?;
+            crate::shell::run(&execute, &print, &interrupted)?;
         }
     }
     match out.flush() {

@@ -40,8 +40,15 @@ struct State {
     output: Option<std::fs::File>,
 }
 
-/// Reads statements and meta-commands until `\q` or end of input.
-pub fn run(execute: Execute<'_>, print: Print<'_>) -> Result<(), Failure> {
+/// Reads statements and meta-commands until `\q` or end of input. `interrupted` is the flag
+/// a Ctrl-C (SIGINT) sets and `execute` watches: it is cleared before each line is read, so
+/// a Ctrl-C pressed between Enter and the start of the statement still cancels it (at the
+/// prompt itself the terminal is in raw mode and Ctrl-C is a key, not a signal).
+pub fn run(
+    execute: Execute<'_>,
+    print: Print<'_>,
+    interrupted: &std::sync::atomic::AtomicBool,
+) -> Result<(), Failure> {
     let mut editor = DefaultEditor::new().map_err(|e| Failure {
         code: 1,
         message: format!("cannot start the prompt ({e})"),
@@ -64,6 +71,7 @@ pub fn run(execute: Execute<'_>, print: Print<'_>) -> Result<(), Failure> {
         } else {
             "       ... "
         };
+        interrupted.store(false, std::sync::atomic::Ordering::SeqCst);
         let line = match editor.readline(prompt) {
             Ok(line) => line,
             Err(ReadlineError::Interrupted) => {

@@ -683,34 +683,77 @@ fn the_prompt_edits_lines_keeps_history_and_knows_meta_commands() {
         .spawn()
         .expect("util-linux's script runs (Debian's bsdutils)");
     let mut stdin = child.stdin.take().unwrap();
-    // Typed with pauses, as a person would: the prompt reads in raw mode only once it is up.
-    let typed: &[&[u8]] = &[
-        b"\\timing\r",
-        b"select 1 as x;\r",
-        b"\\d offices\r",
-        b"\\d office_risk\r",
-        b"\\x\r",
-        b"select 2 as y, 3 as z;\r",
-        b"\\x\r",
-        b"select 4",
-        b"\x03",
-        b"select 5 as w;\r",
-        b"\x1b[A\r",
-        // A statement that would run for hours, cancelled by Ctrl-C: the session goes on.
-        b"select count(*) as n from generate_series(1, 100000000000);\r",
-        b"\x03",
-        b"select 6 as v;\r",
-        b"\\q\r",
+    // What the terminal shows, read as it comes: each key is typed once the screen shows
+    // what a person would wait for (on a busy machine a fixed pause is not enough).
+    let screen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let reader = {
+        let screen = screen.clone();
+        let mut stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut chunk = [0u8; 4096];
+            while let Ok(n @ 1..) = stdout.read(&mut chunk) {
+                let text = String::from_utf8_lossy(&chunk[..n]).replace('\r', "");
+                screen.lock().unwrap().push_str(&text);
+            }
+        })
+    };
+    // Waits until `text` shows after byte `from`, and returns where it ends.
+    let wait = |from: usize, text: &str| -> usize {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            {
+                let shown = screen.lock().unwrap();
+                if let Some(at) = shown.get(from..).and_then(|s| s.find(text)) {
+                    return from + at + text.len();
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "waited 120 s for {text:?}; the screen:\n{shown}"
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    let prompt = "retention> ";
+    // (what to wait for, in order, then the keys to type)
+    let steps: &[(&[&str], &[u8])] = &[
+        (&[prompt], b"\\timing\r"),
+        (&["Timing is on.", prompt], b"select 1 as x;\r"),
+        (&["Time: ", prompt], b"\\d offices\r"),
+        (&["Time: ", prompt], b"\\d office_risk\r"),
+        (&["Time: ", prompt], b"\\x\r"),
+        (&[prompt], b"select 2 as y, 3 as z;\r"),
+        (&["Time: ", prompt], b"\\x\r"),
+        (&[prompt], b"select 4"),
+        (&["select 4"], b"\x03"),
+        (&[prompt], b"select 5 as w;\r"),
+        (&["Time: ", prompt], b"\x1b[A\r"),
+        (
+            &["| w |", "Time: ", prompt],
+            b"select count(*) as n from generate_series(1, 100000000000);\r",
+        ),
+        // Once the statement is running, Ctrl-C cancels it and the session goes on.
+        (&["100000000000);"], b"\x03"),
+        (&["Cancelled (Ctrl-C).", prompt], b"select 6 as v;\r"),
+        (&["Time: ", prompt], b"\\q\r"),
     ];
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    for keys in typed {
+    let mut at = 0;
+    for (shown, keys) in steps {
+        for text in *shown {
+            at = wait(at, text);
+        }
+        if *keys == b"\x03" {
+            // The echo shows before Enter is read and the statement reaches DataFusion.
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
         stdin.write_all(keys).unwrap();
         stdin.flush().unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(400));
     }
-    let output = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&output.stdout).replace('\r', "");
-    assert_eq!(output.status.code(), Some(0), "{text}");
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let text = screen.lock().unwrap().clone();
+    assert_eq!(status.code(), Some(0), "{text}");
     assert!(
         text.contains("Timing is on.") && text.contains("Time: "),
         "{text}"
