@@ -18,7 +18,7 @@ BENCH_ARGS := --workers 20000 --years 10 --offices 60 --faults 0.001 --seed 42 -
 demo: build
 	$(BIN_DEBUG) demo --dir demo-data
 
-## test: formatting, lints, every Rust test (unit, integration, end-to-end, the server with tokio-postgres and psql), the independent pyarrow reader, readers (pyarrow, DuckDB) racing publishing runs, and psycopg and SQLAlchemy against the server
+## test: formatting, lints, every Rust test (unit, integration, end-to-end, the server with tokio-postgres and psql), the independent pyarrow reader, readers (pyarrow, DuckDB) racing publishing runs, psycopg and SQLAlchemy against the server, and the report in html5lib and headless Chromium
 test: tools venv
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
@@ -26,6 +26,7 @@ test: tools venv
 	$(PYTHON) tests/independent_reader.py $(TARGET_DIR)/debug/retention
 	$(PYTHON) tests/reader_loop.py $(TARGET_DIR)/debug/retention
 	$(PYTHON) tests/server_clients.py $(TARGET_DIR)/debug/retention
+	$(PYTHON) tests/report_check.py $(TARGET_DIR)/debug/retention
 
 ## bench: time and memory of the nightly run on the large synthetic agency (release build), the model stage's time, the backtest's AUC against the generator's true probabilities, and `retention serve` under 50 concurrent pgbench clients for 60 s (p50, p99, queries per second)
 bench: build-release bench-tools
@@ -67,11 +68,13 @@ APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive
 
 # cargo-nextest runs the tests; systemd-analyze checks the systemd units of
 # docs/operations.md; psql is the server's real client and openssl makes its test
-# certificate. Each is installed when missing.
+# certificate; Chromium opens the leadership report headless. Each is installed when
+# missing.
 tools:
 	@$(CARGO) nextest --version >/dev/null 2>&1 || $(CARGO) install --locked cargo-nextest
 	@command -v systemd-analyze >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends systemd; }
 	@{ psql --version && openssl version; } >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends postgresql-client openssl; }
+	@command -v chromium >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends chromium; }
 
 # pgbench loads the server in `make bench`; Debian ships it with the PostgreSQL server
 # package (whose own server the bench does not use).
@@ -79,11 +82,12 @@ bench-tools: tools
 	@pgbench --version >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends postgresql; }
 
 # A local virtualenv with pyarrow and DuckDB, the independent readers of the published
-# Parquet, and psycopg and SQLAlchemy, clients of `retention serve`. The stamp names what
-# it holds, so an older venv gets what is new.
-VENV_PACKAGES := pyarrow duckdb "psycopg[binary]" sqlalchemy
-venv: $(VENV)/.installed-pyarrow-duckdb-psycopg-sqlalchemy
-$(VENV)/.installed-pyarrow-duckdb-psycopg-sqlalchemy:
+# Parquet; psycopg and SQLAlchemy, clients of `retention serve`; html5lib and Pillow, which
+# check the report's HTML and Chromium's screenshots of it. The stamp names what it holds,
+# so an older venv gets what is new.
+VENV_PACKAGES := pyarrow duckdb "psycopg[binary]" sqlalchemy html5lib pillow
+venv: $(VENV)/.installed-pyarrow-duckdb-psycopg-sqlalchemy-html5lib-pillow
+$(VENV)/.installed-pyarrow-duckdb-psycopg-sqlalchemy-html5lib-pillow:
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(VENV_PACKAGES)
 	touch $@

@@ -61,6 +61,11 @@ pub enum Command {
         after_help = "Example:\n  retention demo --dir demo-data\n\nWrites DIR/inbox and DIR/warehouse; rerunning replaces the inbox and publishes a new run.\nA DIR holding anything else, or an inbox holding a file the generator does not write, is\nrefused (exit 2) before anything is touched.\n\nExit codes: as for run (0 published, 1 failed, 2 bad invocation, 3 refused).\n\nEnvironment: RETENTION_PSEUDONYM_KEY, as for run; RUST_LOG; NO_COLOR."
     )]
     Demo(DemoArgs),
+    /// Draw the leadership report (one HTML page with charts) of the current run again.
+    #[command(
+        after_help = "Examples:\n  retention report --warehouse /data/warehouse\n  retention report --warehouse /data/warehouse --out /srv/share/retention.html\n\nEvery run draws WAREHOUSE/current/report.html itself (stage report of the pipeline\nfile); this command draws it again, from the same leadership views, e.g. for a kept run\n(--run) or into another folder. The page is one file with its charts inline: no script,\nno network, printable, readable on a phone. It holds aggregates only, suppressed as the\nviews are.\n\nExit codes: 0 written; 1 cannot read the run or write the page; 2 no published run or\nno such run.\n\nEnvironment: RUST_LOG; NO_COLOR."
+    )]
+    Report(ReportArgs),
     /// List the runs a warehouse keeps, or point `current` back at one of them.
     #[command(
         subcommand,
@@ -297,6 +302,21 @@ pub struct QueryArgs {
     /// write every row.
     #[arg(long, default_value_t = 40)]
     pub max_rows: usize,
+}
+
+/// `retention report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The warehouse whose current run is drawn.
+    #[arg(long)]
+    pub warehouse: PathBuf,
+    /// Where to write the page (default: report.html in the run's folder, which
+    /// WAREHOUSE/current/report.html shows for the current run).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Draw a kept run instead of current (a run id `retention runs list` shows).
+    #[arg(long)]
+    pub run: Option<String>,
 }
 
 /// `runs` subcommands.

@@ -2,8 +2,8 @@
 //! their results. No domain logic lives here.
 
 use crate::args::{
-    Command, DemoArgs, GenerateArgs, InboxArgs, LogFormat, OutputFormat, QueryArgs, RollbackArgs,
-    RunArgs, RunsCommand, RunsListArgs, ServeArgs, UsersCommand, ValidateArgs,
+    Command, DemoArgs, GenerateArgs, InboxArgs, LogFormat, OutputFormat, QueryArgs, ReportArgs,
+    RollbackArgs, RunArgs, RunsCommand, RunsListArgs, ServeArgs, UsersCommand, ValidateArgs,
 };
 use crate::progress::Bars;
 use retention_contract::Day;
@@ -108,6 +108,7 @@ pub fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Validate(args) => validate(&args),
         Command::Demo(args) => demo(&args),
         Command::Query(args) => query(&args),
+        Command::Report(args) => report(&args),
         Command::Runs(RunsCommand::List(args)) => runs_list(&args),
         Command::Runs(RunsCommand::Rollback(args)) => rollback(&args),
         Command::Serve(args) => serve(&args),
@@ -291,6 +292,52 @@ fn rollback(args: &RollbackArgs) -> Result<(), Failure> {
         "rolled back: current now points at this run"
     );
     println!("current -> runs/{}", args.run_id);
+    Ok(())
+}
+
+fn report(args: &ReportArgs) -> Result<(), Failure> {
+    let run_dir = match &args.run {
+        Some(id) => {
+            let folder = args.warehouse.join("runs").join(id);
+            if id.contains('/')
+                || id.starts_with('.')
+                || !folder.join("run_manifest.json").is_file()
+            {
+                return Err(Failure {
+                    code: 2,
+                    message: format!(
+                        "{}: no complete run {id} is kept here; `retention runs list --warehouse {}` shows the runs",
+                        args.warehouse.display(),
+                        args.warehouse.display()
+                    ),
+                });
+            }
+            folder
+        }
+        None => match retention_pipeline::warehouse::current_run(&args.warehouse) {
+            Some(run) => args.warehouse.join("runs").join(run),
+            None => {
+                return Err(Failure {
+                    code: 2,
+                    message: format!(
+                        "{}: no published run (WAREHOUSE/current is missing); publish one with `retention run` first",
+                        args.warehouse.display()
+                    ),
+                });
+            }
+        },
+    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| run_dir.join(retention_pipeline::report::REPORT_FILE));
+    let started = std::time::Instant::now();
+    let written = retention_pipeline::report::write(&run_dir, &out).map_err(|e| Failure {
+        code: e.exit_code() as u8,
+        message: e.to_string(),
+    })?;
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, out = %written.display(), "report drawn");
+    println!("report written to {}", written.display());
     Ok(())
 }
 
@@ -716,6 +763,9 @@ fn run_command(args: &RunArgs) -> Result<(), Failure> {
         published.run_id,
         args.warehouse.join("current").display()
     );
+    if let Some(report) = &published.report {
+        println!("leadership report: {}", report.display());
+    }
     Ok(())
 }
 
@@ -1060,6 +1110,12 @@ fn demo(args: &DemoArgs) -> Result<(), Failure> {
         elapsed.as_secs_f64(),
         warehouse.join("current").display()
     );
+    if let Some(report) = &published.report {
+        println!(
+            "The leadership report (open it in a browser): {}",
+            report.display()
+        );
+    }
     Ok(())
 }
 

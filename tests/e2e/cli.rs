@@ -5,7 +5,7 @@ use crate::util::{run, write_inbox};
 #[test]
 fn every_command_has_help_with_an_example() {
     for command in [
-        "generate", "run", "validate", "demo", "query", "runs", "serve", "users",
+        "generate", "run", "validate", "demo", "query", "report", "runs", "serve", "users",
     ] {
         let (code, out, _) = run(&[command, "--help"]);
         assert_eq!(code, 0, "{command} --help");

@@ -8,6 +8,7 @@ mod guards;
 mod indicators;
 mod provenance;
 mod publish;
+mod report;
 mod serve;
 mod snapshots;
 mod util;

@@ -31,7 +31,7 @@ fn regex_escape(text: &str) -> String {
 #[test]
 fn help_of_every_command() {
     for command in [
-        "", "generate", "run", "validate", "query", "demo", "serve", "users",
+        "", "generate", "run", "validate", "query", "report", "demo", "serve", "users",
     ] {
         let args: Vec<&str> = [command, "--help"]
             .into_iter()

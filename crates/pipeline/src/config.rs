@@ -14,9 +14,14 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// The stages a pipeline runs, in the only order they can run: each takes what the one
-/// before made (`crate::stage`). A pipeline file's `stages` must list exactly these, so a
-/// list the code cannot run is refused by `retention validate` before any run starts.
-pub const STAGES: [&str; 5] = ["ingest", "derive", "model", "sql", "publish"];
+/// before made (`crate::stage`). A pipeline file's `stages` must list these in this order,
+/// [`OPTIONAL_STAGES`] excepted, so a list the code cannot run is refused by
+/// `retention validate` before any run starts.
+pub const STAGES: [&str; 6] = ["ingest", "derive", "model", "sql", "report", "publish"];
+
+/// The stages a pipeline file may leave out: `report` (the leadership page) reads what the
+/// others made and nothing reads it.
+pub const OPTIONAL_STAGES: [&str; 1] = ["report"];
 
 /// What a key must hold.
 #[derive(Debug, Clone, Copy)]
@@ -87,7 +92,8 @@ section! {
         name: String = "nightly".into(), Kind::Text;
         /// Stages in order: ingest (read and validate the inbox), derive (spells, worker
         /// months, survey scores), model (the risk model and its backtest), sql (the staging, intermediate and mart models of `sql/`,
-        /// then suppression and survival curves), publish (write tables, switch `current`).
+        /// then suppression and survival curves), report (the leadership page, report.html;
+        /// the only stage a file may leave out), publish (write tables, switch `current`).
         stages: Vec<String> = STAGES.iter().map(|s| s.to_string()).collect(), Kind::Stages;
     }
 }
@@ -311,7 +317,7 @@ impl PipelineConfig {
 /// What a run does, made once from the pipeline file ([`PipelineConfig::build`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunPlan {
-    /// The stages, in order (today always all of [`STAGES`]: see there).
+    /// The stages, in order: all of [`STAGES`] but the [`OPTIONAL_STAGES`] the file leaves out.
     pub stages: Vec<&'static str>,
     /// The sources that may be absent from the inbox.
     pub optional: Vec<Source>,
@@ -342,14 +348,23 @@ fn check(kind: Kind, value: &toml::Value) -> Option<String> {
                 .as_array()
                 .and_then(|a| a.iter().map(|v| v.as_str()).collect());
             match names {
-                Some(n) if n == STAGES => None,
+                Some(n)
+                    if n == STAGES
+                        .iter()
+                        .filter(|s| n.contains(s) || !OPTIONAL_STAGES.contains(s))
+                        .copied()
+                        .collect::<Vec<_>>() =>
+                {
+                    None
+                }
                 Some(n) if n.iter().any(|s| !STAGES.contains(s)) => Some(format!(
                     "unknown stage; the stages are {}",
                     STAGES.map(|s| format!("{s:?}")).join(", ")
                 )),
                 _ => Some(format!(
-                    "must list the stages in order: [{}]",
-                    STAGES.map(|s| format!("{s:?}")).join(", ")
+                    "must list the stages in order: [{}] (only {} may be left out)",
+                    STAGES.map(|s| format!("{s:?}")).join(", "),
+                    OPTIONAL_STAGES.map(|s| format!("{s:?}")).join(", ")
                 )),
             }
         }
@@ -432,6 +447,19 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(p[0].key, "pipeline.stages");
+        // Only the report may be left out.
+        let c = PipelineConfig::parse(
+            "[pipeline]\nstages = [\"ingest\", \"derive\", \"model\", \"sql\", \"publish\"]",
+            Path::new("x"),
+        )
+        .unwrap();
+        assert!(!c.build().stages.contains(&"report"));
+        let p = PipelineConfig::parse(
+            "[pipeline]\nstages = [\"ingest\", \"derive\", \"sql\", \"report\", \"publish\"]",
+            Path::new("x"),
+        )
+        .unwrap_err();
+        assert!(p[0].message.contains("in order"), "{}", p[0].message);
         let c = PipelineConfig::parse(
             "[sources]\noptional = [\"program_enrollments\"]",
             Path::new("x"),

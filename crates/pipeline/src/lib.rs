@@ -12,6 +12,7 @@ pub mod manifest;
 pub mod outcomes;
 pub mod provenance;
 pub mod query;
+pub mod report;
 pub mod risk;
 pub mod risk_tables;
 pub mod run;

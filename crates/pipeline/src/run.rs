@@ -1,7 +1,8 @@
 //! One pipeline run, start to finish, as the stages of the pipeline file: `ingest` (find,
 //! check and validate every input; refuse the run when a quarantine share is over its
-//! limit or a run guard fires), `derive`, `model` (the risk model), `sql`, `publish`. Each stage is a module of
-//! [`crate::stage`] with a typed input and output. `validate` stops after the checks
+//! limit or a run guard fires), `derive`, `model` (the risk model), `sql`, `report` (the
+//! leadership page, drawn into the run folder by `publish` once the tables and manifest are
+//! in), `publish`. Each stage is a module of [`crate::stage`] with a typed input and output. `validate` stops after the checks
 //! ([`check`]). Before any stage, the pseudonym key is checked against the one `current`
 //! was published with; after a failure, the run leaves its record in `runs/<id>.refused`.
 
@@ -73,6 +74,8 @@ pub struct Published {
     pub attendance: Vec<crate::headline::ProgramAttendance>,
     /// The offices of the hiring plan with the most hires needed (at most five).
     pub hiring: Vec<crate::headline::HiringHeadline>,
+    /// Where the leadership report is (under `current`), when stage `report` ran.
+    pub report: Option<PathBuf>,
     /// The state-wide driver scenarios.
     pub drivers: Vec<crate::headline::StateDriver>,
     /// The backtest's state row.
@@ -157,7 +160,13 @@ fn run_stages(
     let indicators = stage::sql::run(request, &ingested, handover, risk)?;
 
     progress.stage("publish");
-    stage::publish::finish(request, &warehouse, begun, record, ingested, indicators)
+    let report = plan.stages.contains(&"report");
+    if !report {
+        tracing::info!("the pipeline file's stages leave out report: no report.html this run");
+    }
+    stage::publish::finish(
+        request, &warehouse, begun, record, ingested, indicators, report,
+    )
 }
 
 /// The key's fingerprint, refused (exit 2) when it differs from the one `current` was

@@ -23,7 +23,8 @@ pub fn begin(warehouse: &Warehouse, run_id: &str, as_of: Day) -> Result<Begun, P
     Ok(Begun { folder })
 }
 
-/// Writes the indicators and the manifest, then publishes the run.
+/// Writes the indicators and the manifest, draws the report (stage `report`, when
+/// `report`) from what was written, then publishes the run.
 pub fn finish(
     request: &RunRequest<'_>,
     warehouse: &Warehouse,
@@ -31,6 +32,7 @@ pub fn finish(
     record: &Record,
     ingested: Ingested,
     indicators: Indicators,
+    report: bool,
 ) -> Result<Published, PipelineError> {
     let Begun { folder } = begun;
     let run_id = record.run_id.clone();
@@ -71,6 +73,16 @@ pub fn finish(
     };
     let manifest = record.published(request, &written);
     folder.write_manifest(&manifest)?;
+    if report {
+        request.progress.stage("report");
+        let started = std::time::Instant::now();
+        let file = folder.path().join(crate::report::REPORT_FILE);
+        crate::report::write(folder.path(), &file)?;
+        info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "the leadership report is drawn (report.html)"
+        );
+    }
     let run_dir = warehouse.commit(folder, request.config.publish.keep_runs as usize)?;
     info!(run_id = %run_id, run_dir = %run_dir.display(), "published; current now points at this run");
     Ok(Published {
@@ -80,6 +92,12 @@ pub fn finish(
             .iter()
             .map(|(n, rows)| (n.to_string(), *rows))
             .collect(),
+        report: report.then(|| {
+            warehouse
+                .root()
+                .join("current")
+                .join(crate::report::REPORT_FILE)
+        }),
         by_reason: checked.by_reason(),
         headlines: crate::headline::office_headlines(&indicators.office_indicators),
         practice: crate::headline::state_practice(&indicators.office_indicators),
