@@ -12,6 +12,7 @@ then:
 - opens it in headless Chromium (Debian's package, installed by the Makefile) with the
   network closed, dumps the DOM and checks that every section's title and every chart's
   title are in it, and that every chart was laid out as an <svg>;
+- prints it to PDF (several pages);
 - takes a screenshot of the page as a phone and as a desktop screen and checks that it
   is not blank: many colours, and ink on a fair share of the pixels.
 
@@ -132,6 +133,14 @@ def main():
         for title in outline.titles + outline.charts:
             check(title in html.unescape(dom), f"{title!r} is not in Chromium's DOM")
         check(dom.count("<svg") == 9, f"Chromium's DOM has {dom.count('<svg')} svg elements")
+
+        # Printable: Chromium prints it to PDF, several pages.
+        pdf = os.path.join(tmp, "report.pdf")
+        chromium(page, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", out=tmp)
+        data = open(pdf, "rb").read() if os.path.exists(pdf) else b""
+        pages = data.count(b"/Type /Page") - data.count(b"/Type /Pages")
+        print(f"print: {len(data)} bytes of PDF, {pages} pages")
+        check(data.startswith(b"%PDF") and pages >= 3, f"printing gave {pages} pages")
 
         for (what, size) in [("desktop", "1200,4000"), ("phone", "390,3000")]:
             png = os.path.join(tmp, f"{what}.png")

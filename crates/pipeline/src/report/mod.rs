@@ -1232,6 +1232,13 @@ async fn drivers(ctx: &SessionContext) -> Result<Section, String> {
     })
 }
 
+/// Hires needed split into those that close the caseload gap, max(gap, 0) / (1 -
+/// attrition) (at most the hires needed), and the rest, which replace expected leavers.
+fn hiring_split(hires: f64, attrition: f64, fte_gap: Option<f64>) -> (f64, f64) {
+    let gap = (fte_gap.unwrap_or(0.0).max(0.0) / (1.0 - attrition)).min(hires);
+    (gap, hires - gap)
+}
+
 async fn hiring(ctx: &SessionContext) -> Result<Section, String> {
     let title = "Hiring plan: hires needed per office over the next 12 months";
     let rows = Rows::query(
@@ -1244,10 +1251,11 @@ async fn hiring(ctx: &SessionContext) -> Result<Section, String> {
     // The hires of the caseload gap (max(gap, 0) / (1 - new-hire attrition)), and the rest:
     // replacing those expected to leave.
     let split = |r: usize| {
-        let hires = rows.num(r, "hires_needed_12m")?;
-        let keep = 1.0 - rows.num(r, "new_hire_attrition_12m")?;
-        let gap = (rows.num(r, "fte_gap").unwrap_or(0.0).max(0.0) / keep).min(hires);
-        Some((gap, hires - gap))
+        Some(hiring_split(
+            rows.num(r, "hires_needed_12m")?,
+            rows.num(r, "new_hire_attrition_12m")?,
+            rows.num(r, "fte_gap"),
+        ))
     };
     let bars: Vec<BarRow> = (0..rows.len())
         .filter_map(|r| {
@@ -1426,4 +1434,92 @@ async fn quality(ctx: &SessionContext) -> Result<Section, String> {
                read them with `retention query`."
             .into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(sql: &str) -> Rows {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime
+            .block_on(Rows::query(&SessionContext::new(), sql))
+            .unwrap()
+    }
+
+    /// Twelve months of 2023 with 10 workers and one separation each (two voluntary in
+    /// all): 12 x 365.25 / (10 x 365) worker-days.
+    fn year_2023() -> Rows {
+        let months: Vec<String> = (1..=12)
+            .map(|m| {
+                // The month's last day: the day before the next month's first.
+                let next = if m == 12 {
+                    "2024-01-01".to_string()
+                } else {
+                    format!("2023-{:02}-01", m + 1)
+                };
+                let last_day = chrono::NaiveDate::parse_from_str(&next, "%Y-%m-%d").unwrap()
+                    - chrono::Duration::days(1);
+                format!(
+                    "('ALL', '2023-{m:02}-01', '{last_day}', 10.0, 1, {})",
+                    i32::from(m <= 2)
+                )
+            })
+            .collect();
+        rows(&format!(
+            "select * from (values {}) as t(office_id, month, period_end, avg_headcount, \
+             separations, voluntary_separations)",
+            months.join(", ")
+        ))
+    }
+
+    #[test]
+    fn rolling_turnover_by_hand() {
+        let trend = year_2023();
+        let december = 2023 * 12 + 11;
+        let expected = 12.0 * 365.25 / 3650.0;
+        let got = rolling(&trend, "ALL", december, "separations").unwrap();
+        assert!((got - expected).abs() < 1e-12, "{got}");
+        let voluntary = rolling(&trend, "ALL", december, "voluntary_separations").unwrap();
+        assert!((voluntary - 2.0 * 365.25 / 3650.0).abs() < 1e-12);
+        // Eleven months are not a year; another office has none.
+        assert_eq!(rolling(&trend, "ALL", december + 1, "separations"), None);
+        assert_eq!(rolling(&trend, "OFF1", december, "separations"), None);
+    }
+
+    #[test]
+    fn the_hiring_split_by_hand() {
+        // 20 hires, a fifth of new hires leave: a gap of 4 FTE takes 4 / 0.8 = 5 hires.
+        assert_eq!(hiring_split(20.0, 0.2, Some(4.0)), (5.0, 15.0));
+        // No gap (or a surplus): every hire replaces a leaver.
+        assert_eq!(hiring_split(20.0, 0.2, Some(-3.0)), (0.0, 20.0));
+        assert_eq!(hiring_split(20.0, 0.2, None), (0.0, 20.0));
+        // The gap part never exceeds the hires (they are rounded up from both).
+        assert_eq!(hiring_split(3.0, 0.5, Some(2.0)), (3.0, 0.0));
+    }
+
+    #[test]
+    fn offices_rank_by_a_column_and_nulls_are_left_out() {
+        let offices = rows(
+            "select * from (values ('B', 'ALL', 0.3), ('A', 'ALL', 0.3), ('C', 'ALL', 0.5), \
+             ('D', 'ALL', null), ('ALL', 'ALL', 0.35), ('C', '00-06m', 0.9)) \
+             as t(office_id, tenure_band, turnover_rate)",
+        );
+        let order: Vec<String> = ranked(&offices, "turnover_rate")
+            .into_iter()
+            .map(|r| offices.str(r, "office_id"))
+            .collect();
+        assert_eq!(order, ["C", "A", "B"]);
+        assert_eq!(cell(&offices, "C", "00-06m"), Some(5));
+    }
+
+    #[test]
+    fn heat_cells_darken_with_badness_and_switch_ink() {
+        // t = 0.08 + 0.72 x badness of the way from white to (213, 94, 0): 255 + (c - 255) t.
+        assert_eq!(heat_style(0.0), "background:#fcf2eb;color:#111");
+        assert_eq!(heat_style(1.0), "background:#dd7e33;color:#fff");
+        assert_eq!(short_program("RESILIENCE_ALLIANCE"), "RA");
+    }
 }
