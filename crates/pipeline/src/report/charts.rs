@@ -271,13 +271,7 @@ pub fn bars(title: &str, chart: &Bars<'_>) -> Result<String, String> {
             .map_err(failed)?
             .label(format!("{name}: {}", scale.value(r)))
             .legend(|(x, y)| PathElement::new(vec![(x, y - 6), (x, y + 6)], BLACK.stroke_width(2)));
-            ctx.configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(180, 180, 180))
-                .label_font(("sans-serif", 12))
-                .draw()
-                .map_err(failed)?;
+            series_legend(&mut ctx, SeriesLabelPosition::LowerRight)?;
         }
         if let Some(area) = legend_area {
             legend_row(&area, chart.series, false)?;
@@ -285,6 +279,20 @@ pub fn bars(title: &str, chart: &Bars<'_>) -> Result<String, String> {
         root.present().map_err(failed)?;
     }
     Ok(titled(svg, title))
+}
+
+/// The legend of the series drawn with a label, boxed at `position`.
+fn series_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    ctx: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
+    ctx.configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(180, 180, 180))
+        .label_font(("sans-serif", 12))
+        .draw()
+        .map_err(failed)
 }
 
 /// A row of coloured swatches naming the series, drawn in `area`.
@@ -363,13 +371,7 @@ pub fn lines(title: &str, series: &[Line], y_label: &str, scale: Scale) -> Resul
             .label(line.name.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3)));
         }
-        ctx.configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font(("sans-serif", 12))
-            .draw()
-            .map_err(failed)?;
+        series_legend(&mut ctx, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(failed)?;
     }
     Ok(titled(svg, title))
@@ -431,13 +433,7 @@ pub fn survival(title: &str, curves: &[Curve]) -> Result<String, String> {
             ("sans-serif", 12).into_font(),
         )))
         .map_err(failed)?;
-        ctx.configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(180, 180, 180))
-            .label_font(("sans-serif", 12))
-            .draw()
-            .map_err(failed)?;
+        series_legend(&mut ctx, SeriesLabelPosition::UpperRight)?;
         root.present().map_err(failed)?;
     }
     Ok(titled(svg, title))
