@@ -36,6 +36,8 @@ impl Scale {
     /// The axis label of `v`.
     pub fn axis(self, v: f64) -> String {
         match self {
+            // Room past 100% is for the bars' notes: no share is labelled over 100%.
+            Scale::Percent if v > 1.0 + 1e-9 => String::new(),
             Scale::Percent => format!("{:.0}%", v * 100.0),
             Scale::Number if v.abs() >= 100.0 || v.fract() == 0.0 => format!("{v:.0}"),
             Scale::Number => format!("{v:.1}"),
@@ -88,6 +90,9 @@ pub struct Bars<'a> {
     /// How the value axis reads.
     pub scale: Scale,
 }
+
+/// Where a chart's legend goes: where its lines leave room.
+pub type LegendAt = SeriesLabelPosition;
 
 /// One line of a chart over months.
 pub struct Line {
@@ -324,7 +329,13 @@ pub fn month_label(index: f64) -> String {
 }
 
 /// Draws lines over months; the first line is the state's (black, thicker).
-pub fn lines(title: &str, series: &[Line], y_label: &str, scale: Scale) -> Result<String, String> {
+pub fn lines(
+    title: &str,
+    series: &[Line],
+    y_label: &str,
+    scale: Scale,
+    legend_at: LegendAt,
+) -> Result<String, String> {
     let points = series.iter().flat_map(|l| l.points.iter());
     let (mut x0, mut x1, mut y1) = (f64::MAX, f64::MIN, 0.0f64);
     for (x, y) in points {
@@ -371,7 +382,7 @@ pub fn lines(title: &str, series: &[Line], y_label: &str, scale: Scale) -> Resul
             .label(line.name.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3)));
         }
-        series_legend(&mut ctx, SeriesLabelPosition::UpperLeft)?;
+        series_legend(&mut ctx, legend_at)?;
         root.present().map_err(failed)?;
     }
     Ok(titled(svg, title))
@@ -445,6 +456,8 @@ mod tests {
 
     #[test]
     fn month_labels_count_from_year_zero() {
+        assert_eq!(Scale::Percent.axis(0.25), "25%");
+        assert_eq!(Scale::Percent.axis(1.2), "");
         assert_eq!(month_label((2025 * 12 + 5) as f64), "2025-06");
         assert_eq!(month_label((2024 * 12) as f64), "2024-01");
     }

@@ -95,6 +95,14 @@ pub fn num(v: Option<f64>, decimals: usize) -> String {
     v.map_or_else(|| "–".into(), |v| format!("{v:.decimals$}"))
 }
 
+/// A p-value as a reading writes it: `= 0.025`, `< 0.001`; `= –` when null.
+pub fn p_value(v: Option<f64>) -> String {
+    match v {
+        Some(p) if p < 0.001 => "< 0.001".into(),
+        v => format!("= {}", num(v, 3)),
+    }
+}
+
 /// A whole number; `–` when null.
 pub fn int(v: Option<f64>) -> String {
     v.map_or_else(|| "–".into(), |v| format!("{}", v.round() as i64))
@@ -123,6 +131,8 @@ mod tests {
         assert_eq!(pct(None), "–");
         assert_eq!(num(Some(2.0 / 3.0), 2), "0.67");
         assert_eq!(int(Some(4.6)), "5");
+        assert_eq!(p_value(Some(0.0249)), "= 0.025");
+        assert_eq!(p_value(Some(0.0004)), "< 0.001");
         assert_eq!(month_index("2025-06-30"), Some(2025 * 12 + 5));
         assert_eq!(days_between("2024-02-01", "2024-02-29"), Some(29.0));
     }

@@ -17,7 +17,7 @@ pub mod data;
 use crate::error::PipelineError;
 use askama::Template;
 use charts::{BarRow, Bars, Curve, Layout, Line, Scale};
-use data::{Rows, days_between, int, month_index, num, pct};
+use data::{Rows, days_between, int, month_index, num, p_value, pct};
 use datafusion::prelude::SessionContext;
 use std::path::{Path, PathBuf};
 
@@ -70,6 +70,8 @@ pub struct Heat {
 pub struct Section {
     /// Anchor id.
     pub id: &'static str,
+    /// Its name in the page's table of contents.
+    pub nav: &'static str,
     /// Title (also the chart's title).
     pub title: String,
     /// The one-sentence reading, written from the numbers.
@@ -156,7 +158,8 @@ async fn draw_async(run_dir: &Path) -> Result<String, PipelineError> {
             .and_then(|v| v.as_f64())
     };
     let ctx = crate::sql::session();
-    crate::query::register_run_tables(&ctx, run_dir, &[])
+    // Every table a view reads; not worker_risk, one person's risk, which no view reads.
+    crate::query::register_run_tables(&ctx, run_dir, &["worker_risk"])
         .await
         .map_err(internal)?;
     crate::sql::register_views(&ctx).await.map_err(internal)?;
@@ -205,7 +208,7 @@ async fn build(
     let cards = glance(ctx, facts, &offices, &trend).await?;
     sections.push(turnover_by_office(&offices, facts)?);
     sections.push(turnover_trend(&offices, &trend, facts)?);
-    sections.push(curves(ctx).await?);
+    sections.push(curves(ctx, facts).await?);
     sections.push(caseload(&offices)?);
     sections.push(supervision(ctx, facts).await?);
     sections.push(wellbeing(ctx, facts).await?);
@@ -249,6 +252,19 @@ fn rolling(trend: &Rows, office: &str, last: i64, column: &str) -> Option<f64> {
     (months == 12 && exposure > 0.0).then(|| separations * 365.25 / exposure)
 }
 
+/// The month index of the last whole calendar month up to `as_of`: its own month when
+/// as-of is the month's last day, else the month before.
+fn last_whole_month(as_of: &str) -> i64 {
+    let m = month_index(as_of).unwrap_or(0);
+    let next = chrono::NaiveDate::parse_from_str(as_of, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.succ_opt());
+    match next {
+        Some(next) if next.format("%d").to_string() == "01" => m,
+        _ => m - 1,
+    }
+}
+
 async fn glance(
     ctx: &SessionContext,
     facts: &Facts,
@@ -257,14 +273,20 @@ async fn glance(
 ) -> Result<Vec<Card>, String> {
     let state = cell(offices, "ALL", "ALL");
     let now = |c: &str| state.and_then(|r| offices.num(r, c));
-    let m = month_index(&facts.as_of).unwrap_or(0);
-    let year_ago = m - 12;
-    let headcount_then = (0..trend.len())
-        .find(|&r| {
-            trend.str(r, "office_id") == "ALL"
-                && month_index(&trend.str(r, "month")) == Some(year_ago)
-        })
-        .and_then(|r| trend.num(r, "headcount_end"));
+    // The 12 calendar months before the trailing window: ending with the last whole month
+    // before it starts (the trailing window starts a year before as-of, plus a day).
+    let before = last_whole_month(&facts.as_of) - 12;
+    let year_ago = month_index(&facts.as_of).unwrap_or(0) - 12;
+    let then = (0..trend.len()).find(|&r| {
+        trend.str(r, "office_id") == "ALL" && month_index(&trend.str(r, "month")) == Some(year_ago)
+    });
+    let headcount_then = then.map_or("–".to_string(), |r| {
+        format!(
+            "on {}: {}",
+            trend.str(r, "period_end"),
+            int(trend.num(r, "headcount_end"))
+        )
+    });
     let evaluation = Rows::query(
         ctx,
         "select cast(train_end as varchar) as train_end, n, events, predicted_events \
@@ -272,11 +294,12 @@ async fn glance(
     )
     .await?;
     let predicted_then = (!evaluation.is_empty()).then(|| {
-        let n = evaluation.num(0, "n").unwrap_or(0.0);
+        let n = evaluation.num(0, "n").filter(|n| *n > 0.0);
+        let share = |c: &str| Some(evaluation.num(0, c)? / n?);
         (
             evaluation.str(0, "train_end"),
-            evaluation.num(0, "predicted_events").map(|p| p / n),
-            evaluation.num(0, "events").map(|e| e / n),
+            share("predicted_events"),
+            share("events"),
         )
     });
     let period_start = state
@@ -287,35 +310,41 @@ async fn glance(
         "select sum(hires_needed_12m) as hires from hiring_plan",
     )
     .await?;
-    let hired = Rows::query(
-        ctx,
-        &format!(
-            "select count(*) as hired from warehouse.worker_spells \
-             where start_date >= date '{period_start}' and start_date <= date '{}'",
-            facts.as_of
-        ),
-    )
-    .await?;
+    let hired = if period_start.is_empty() {
+        None
+    } else {
+        Rows::query(
+            ctx,
+            &format!(
+                "select count(*) as hired from warehouse.worker_spells \
+                 where start_date >= date '{period_start}' and start_date <= date '{}'",
+                facts.as_of
+            ),
+        )
+        .await?
+        .num(0, "hired")
+    };
+    let before_label = charts::month_label(before as f64);
     Ok(vec![
         Card {
             label: format!("Workers employed on {}", facts.as_of),
             value: int(now("headcount_end")),
-            last_year: format!("a year earlier: {}", int(headcount_then)),
+            last_year: format!("a year earlier, {headcount_then}"),
         },
         Card {
             label: "Turnover, last 12 months".into(),
             value: pct(now("turnover_rate")),
             last_year: format!(
-                "the 12 months before: {}",
-                pct(rolling(trend, "ALL", year_ago, "separations"))
+                "the 12 months to {before_label}: {}",
+                pct(rolling(trend, "ALL", before, "separations"))
             ),
         },
         Card {
             label: "Voluntary turnover, last 12 months".into(),
             value: pct(now("voluntary_turnover_rate")),
             last_year: format!(
-                "the 12 months before: {}",
-                pct(rolling(trend, "ALL", year_ago, "voluntary_separations"))
+                "the 12 months to {before_label}: {}",
+                pct(rolling(trend, "ALL", before, "voluntary_separations"))
             ),
         },
         Card {
@@ -333,12 +362,17 @@ async fn glance(
         Card {
             label: "Hires needed, next 12 months".into(),
             value: int(hires.num(0, "hires")),
-            last_year: format!(
-                "hired in the last 12 months: {}",
-                int(hired.num(0, "hired"))
-            ),
+            last_year: format!("hired in the last 12 months: {}", int(hired)),
         },
     ])
+}
+
+/// A total order of nullable numbers: null first, then by value (`total_cmp`).
+fn order(a: Option<f64>, b: Option<f64>) -> std::cmp::Ordering {
+    match (a, b) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        (a, b) => a.is_some().cmp(&b.is_some()),
+    }
 }
 
 /// Offices' `ALL`-band rows of `office_risk`, sorted by `key` (largest first), with a value.
@@ -351,15 +385,11 @@ fn ranked(offices: &Rows, key: &str) -> Vec<usize> {
         })
         .collect();
     rows.sort_by(|&a, &b| {
-        offices
-            .num(b, key)
-            .partial_cmp(&offices.num(a, key))
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then_with(|| {
-                offices
-                    .str(a, "office_id")
-                    .cmp(&offices.str(b, "office_id"))
-            })
+        order(offices.num(b, key), offices.num(a, key)).then_with(|| {
+            offices
+                .str(a, "office_id")
+                .cmp(&offices.str(b, "office_id"))
+        })
     });
     rows
 }
@@ -369,7 +399,8 @@ fn turnover_by_office(offices: &Rows, facts: &Facts) -> Result<Section, String> 
     let ranked = ranked(offices, "turnover_rate");
     let state = cell(offices, "ALL", "ALL").and_then(|r| offices.num(r, "turnover_rate"));
     // The worst band of an office: the highest turnover among its bands with at least
-    // min_group_size workers on average (a band of two people is noise, not a finding).
+    // min_group_size workers on average (a band of two people is noise, not a finding),
+    // when it is above the office's own.
     let worst = |office: &str| {
         (0..offices.len())
             .filter(|&r| {
@@ -383,7 +414,13 @@ fn turnover_by_office(offices: &Rows, facts: &Facts) -> Result<Section, String> 
                     offices.num(r, "turnover_rate")?,
                 ))
             })
-            .max_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            // Only a band above the office's own turnover stands out.
+            .filter(|(_, t)| {
+                cell(offices, office, "ALL")
+                    .and_then(|r| offices.num(r, "turnover_rate"))
+                    .is_some_and(|own| *t > own)
+            })
     };
     let rows: Vec<BarRow> = ranked
         .iter()
@@ -411,10 +448,12 @@ fn turnover_by_office(offices: &Rows, facts: &Facts) -> Result<Section, String> 
             scale: Scale::Percent,
         },
     )?;
-    let above = ranked
-        .iter()
-        .filter(|&&r| offices.num(r, "turnover_rate") > state)
-        .count();
+    let above = state.map_or(0, |state| {
+        ranked
+            .iter()
+            .filter(|&&r| offices.num(r, "turnover_rate").is_some_and(|t| t > state))
+            .count()
+    });
     let reading = match ranked.first() {
         Some(&top) => format!(
             "{}'s turnover, {}, is the state's highest; the state's is {}, and {above} of {} offices are above it.",
@@ -456,6 +495,7 @@ fn turnover_by_office(offices: &Rows, facts: &Facts) -> Result<Section, String> 
     };
     Ok(Section {
         id: "turnover",
+        nav: "Turnover by office",
         title: title.into(),
         reading,
         chart: Some(chart),
@@ -471,7 +511,8 @@ fn turnover_by_office(offices: &Rows, facts: &Facts) -> Result<Section, String> 
 
 fn turnover_trend(offices: &Rows, trend: &Rows, facts: &Facts) -> Result<Section, String> {
     let title = "Turnover trend: the state and the five offices with the highest predicted risk";
-    let m = month_index(&facts.as_of).unwrap_or(0);
+    // Whole months only: a window ending in as-of's unfinished month is short of a year.
+    let m = last_whole_month(&facts.as_of);
     let mut names = vec!["ALL".to_string()];
     let top: Vec<String> = ranked(offices, "predicted_turnover_12m")
         .into_iter()
@@ -501,13 +542,15 @@ fn turnover_trend(offices: &Rows, trend: &Rows, facts: &Facts) -> Result<Section
         &series,
         "Turnover, rolling 12 months (%)",
         Scale::Percent,
+        charts::LegendAt::LowerLeft,
     )?;
     let state_now = rolling(trend, "ALL", m, "separations");
     let state_then = rolling(trend, "ALL", m - 12, "separations");
     let direction = match (state_now, state_then) {
         (Some(a), Some(b)) if a > b + 0.005 => "up from",
         (Some(a), Some(b)) if a < b - 0.005 => "down from",
-        _ => "about the same as",
+        (Some(_), Some(_)) => "about the same as",
+        _ => "against",
     };
     let reading = match top.first() {
         Some(first) => format!(
@@ -543,6 +586,7 @@ fn turnover_trend(offices: &Rows, trend: &Rows, facts: &Facts) -> Result<Section
     };
     Ok(Section {
         id: "trend",
+        nav: "Trend",
         title: title.into(),
         reading,
         chart: Some(chart),
@@ -556,7 +600,7 @@ fn turnover_trend(offices: &Rows, trend: &Rows, facts: &Facts) -> Result<Section
     })
 }
 
-async fn curves(ctx: &SessionContext) -> Result<Section, String> {
+async fn curves(ctx: &SessionContext, facts: &Facts) -> Result<Section, String> {
     let title = "Retention of new hires: the state and each role";
     let rows = Rows::query(
         ctx,
@@ -607,11 +651,16 @@ async fn curves(ctx: &SessionContext) -> Result<Section, String> {
             .find(|c| c.name == name)
             .and_then(|c| c.points.iter().find(|p| p.0 == 365.0))
     };
-    let lowest = curves
-        .iter()
-        .skip(1)
-        .filter_map(|c| Some((c.name.clone(), c.points.iter().find(|p| p.0 == 365.0)?.1)))
-        .min_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal));
+    // The role that keeps the fewest at a year, among roles with at least min_group_size
+    // spells still at risk then (a role of three hires is not a finding).
+    let lowest = (0..rows.len())
+        .filter(|&r| {
+            rows.str(r, "group_type") == "role"
+                && rows.num(r, "t_days") == Some(365.0)
+                && rows.num(r, "at_risk").unwrap_or(0.0) >= facts.min_group as f64
+        })
+        .filter_map(|r| Some((rows.str(r, "group_value"), rows.num(r, "survival")?)))
+        .min_by(|a, b| a.1.total_cmp(&b.1));
     let reading = match at_year("state") {
         Some(p) => format!(
             "{} of the state's new hires are still employed one year after starting (95% interval {} to {}){}.",
@@ -659,6 +708,7 @@ async fn curves(ctx: &SessionContext) -> Result<Section, String> {
     };
     Ok(Section {
         id: "retention",
+        nav: "Retention of new hires",
         title: title.into(),
         reading,
         chart: Some(chart),
@@ -725,6 +775,7 @@ fn caseload(offices: &Rows) -> Result<Section, String> {
     };
     Ok(Section {
         id: "caseload",
+        nav: "Caseload",
         title: title.into(),
         reading,
         chart: Some(chart),
@@ -737,12 +788,15 @@ fn caseload(offices: &Rows) -> Result<Section, String> {
 }
 
 async fn supervision(ctx: &SessionContext, facts: &Facts) -> Result<Section, String> {
-    let (hours, individual) = (
-        facts.supervision_minutes / 60.0,
-        facts.individual_minutes / 60.0,
-    );
+    // Hours as the policy states them: 4 h, 1.5 h.
+    let hours = |minutes: f64| {
+        let h = format!("{:.2}", minutes / 60.0);
+        h.trim_end_matches('0').trim_end_matches('.').to_string()
+    };
     let title = format!(
-        "Supervision against the {hours:.0} h a month ({individual:.0} h one-to-one) policy"
+        "Supervision against the {} h a month ({} h one-to-one) policy",
+        hours(facts.supervision_minutes),
+        hours(facts.individual_minutes)
     );
     let rows = Rows::query(
         ctx,
@@ -776,6 +830,7 @@ async fn supervision(ctx: &SessionContext, facts: &Facts) -> Result<Section, Str
         ],
         "Share of eligible worker-months / of minutes (%)",
         Scale::Percent,
+        charts::LegendAt::MiddleLeft,
     )?;
     let reading = match shown.last() {
         Some(&r) => format!(
@@ -812,6 +867,7 @@ async fn supervision(ctx: &SessionContext, facts: &Facts) -> Result<Section, Str
     };
     Ok(Section {
         id: "supervision",
+        nav: "Supervision",
         title,
         reading,
         chart: Some(chart),
@@ -940,8 +996,17 @@ async fn wellbeing(ctx: &SessionContext, facts: &Facts) -> Result<Section, Strin
     }
     let reading = match &worst {
         Some((office, band, v)) => format!(
-            "Secondary traumatic stress is highest among {office}'s {band} workers (mean STSS {}); {suppressed_cells} cells are not shown because fewer than {min} workers answered, or to protect such a cell.",
-            num(Some(*v), 1)
+            "Secondary traumatic stress is highest among {office}'s {band} workers (mean STSS {}); {}.",
+            num(Some(*v), 1),
+            match suppressed_cells {
+                0 => "every office and band with respondents is shown".to_string(),
+                1 => format!(
+                    "1 cell is not shown because fewer than {min} workers answered, or to protect such a cell"
+                ),
+                n => format!(
+                    "{n} cells are not shown because fewer than {min} workers answered, or to protect such a cell"
+                ),
+            }
         ),
         None => format!(
             "No office and band had {min} or more survey respondents in the last 12 months."
@@ -970,6 +1035,7 @@ async fn wellbeing(ctx: &SessionContext, facts: &Facts) -> Result<Section, Strin
     };
     Ok(Section {
         id: "wellbeing",
+        nav: "Wellbeing",
         title: title.into(),
         reading,
         chart: None,
@@ -977,20 +1043,21 @@ async fn wellbeing(ctx: &SessionContext, facts: &Facts) -> Result<Section, Strin
         table,
         note: format!(
             "Each worker's latest survey response in the last 12 months, placed in their office \
-             and band on the day they answered. Darker cells are worse. A cell with fewer than \
+             and band on the day they answered. Darker cells are worse than the others of the \
+             same table (the colours compare cells; they are not clinical cut-offs). A cell with fewer than \
              {min} respondents is never shown, nor one whose value would let it be recovered \
              from the totals."
         ),
     })
 }
 
-/// The background of a heat cell: white to vermillion as `badness` goes 0 to 1.
+/// The background of a heat cell: white to a light vermillion as `badness` goes 0 to 1,
+/// light enough that dark ink reads on every cell (contrast 5:1 or more).
 fn heat_style(badness: f64) -> String {
-    let t = 0.08 + 0.72 * badness.clamp(0.0, 1.0);
+    let t = 0.06 + 0.6 * badness.clamp(0.0, 1.0);
     let mix = |c: f64| (255.0 + (c - 255.0) * t).round() as u8;
-    let ink = if t > 0.5 { "#fff" } else { "#111" };
     format!(
-        "background:#{:02x}{:02x}{:02x};color:{ink}",
+        "background:#{:02x}{:02x}{:02x};color:#111",
         mix(213.0),
         mix(94.0),
         mix(0.0)
@@ -1016,16 +1083,17 @@ async fn programs(ctx: &SessionContext, facts: &Facts) -> Result<Section, String
     let bars: Vec<BarRow> = cohorts
         .iter()
         .map(|&r| BarRow {
-            label: format!(
-                "{} {}",
-                short_program(&rows.str(r, "program")),
-                rows.str(r, "cohort_id")
-            ),
+            label: rows.str(r, "cohort_id"),
             values: vec![
                 rows.num(r, "retained_12m"),
                 rows.num(r, "comparison_retained_12m"),
             ],
-            note: None,
+            // A figure of fewer than min_group_size people is a gap, not a zero.
+            note: Some(format!(
+                "{} vs {}",
+                pct(rows.num(r, "retained_12m")),
+                pct(rows.num(r, "comparison_retained_12m"))
+            )),
         })
         .collect();
     let chart = charts::bars(
@@ -1054,20 +1122,31 @@ async fn programs(ctx: &SessionContext, facts: &Facts) -> Result<Section, String
     let best_drop = (0..rows.len())
         .filter(|&r| rows.str(r, "measure") == "sts_total")
         .filter_map(|r| Some((r, rows.num(r, "mean_change")?)))
-        .min_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal));
-    let mut reading = format!(
-        "{better} of the {} cohorts with both figures kept more of their enrollees a year on than their comparison group",
-        compared.len()
-    );
+        .filter(|(_, change)| *change < 0.0)
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    let mut reading = if compared.is_empty() {
+        format!(
+            "No cohort has both its own and its comparison group's 12-month retention yet (each needs {} people and a year since the program)",
+            facts.min_group
+        )
+    } else {
+        format!(
+            "{better} of the {} cohorts with both figures kept more of their enrollees a year on than their comparison group",
+            compared.len()
+        )
+    };
     if let Some((r, change)) = best_drop {
         reading.push_str(&format!(
-            "; the largest drop in secondary traumatic stress was {} cohort {} ({} points, effect size {}, p = {})",
+            "; the largest drop in secondary traumatic stress was {} cohort {} ({} points, effect size {}, p {})",
             rows.str(r, "program"),
             rows.str(r, "cohort_id"),
             num(Some(change), 1),
             num(rows.num(r, "effect_size_dz"), 2),
-            num(rows.num(r, "p_value"), 3)
+            p_value(rows.num(r, "p_value"))
         ));
+    }
+    if best_drop.is_none() {
+        reading.push_str("; no cohort's secondary traumatic stress fell on average");
     }
     reading.push('.');
     let table = Table {
@@ -1102,7 +1181,7 @@ async fn programs(ctx: &SessionContext, facts: &Facts) -> Result<Section, String
                     num(rows.num(r, "post_mean"), 2),
                     num(rows.num(r, "mean_change"), 2),
                     num(rows.num(r, "effect_size_dz"), 2),
-                    num(rows.num(r, "p_value"), 3),
+                    p_value(rows.num(r, "p_value")).replace("= ", ""),
                     pct(rows.num(r, "attendance_rate")),
                     pct(rows.num(r, "retained_12m")),
                     pct(rows.num(r, "comparison_retained_12m")),
@@ -1112,6 +1191,7 @@ async fn programs(ctx: &SessionContext, facts: &Facts) -> Result<Section, String
     };
     Ok(Section {
         id: "programs",
+        nav: "Programs",
         title: title.into(),
         reading,
         chart: Some(chart),
@@ -1120,18 +1200,10 @@ async fn programs(ctx: &SessionContext, facts: &Facts) -> Result<Section, String
         note: format!(
             "Before and after: paired survey responses around each completed enrollment (a \
              negative change in STS or burnout, a positive one in resilience, is an \
-             improvement). A figure made of fewer than {} people is not shown.",
+             improvement). A figure made of fewer than {} people is not shown (– in the chart and the table).",
             facts.min_group
         ),
     })
-}
-
-/// A program's name short enough for a chart's axis.
-fn short_program(program: &str) -> String {
-    program
-        .split('_')
-        .map(|w| w.chars().next().unwrap_or(' '))
-        .collect()
 }
 
 async fn drivers(ctx: &SessionContext) -> Result<Section, String> {
@@ -1147,9 +1219,10 @@ async fn drivers(ctx: &SessionContext) -> Result<Section, String> {
         .filter(|&r| rows.str(r, "office_id") == "ALL")
         .collect();
     state.sort_by(|&a, &b| {
-        rows.num(b, "avoidable_separations_12m")
-            .partial_cmp(&rows.num(a, "avoidable_separations_12m"))
-            .unwrap_or(std::cmp::Ordering::Equal)
+        order(
+            rows.num(b, "avoidable_separations_12m"),
+            rows.num(a, "avoidable_separations_12m"),
+        )
     });
     let bars: Vec<BarRow> = state
         .iter()
@@ -1170,8 +1243,17 @@ async fn drivers(ctx: &SessionContext) -> Result<Section, String> {
             scale: Scale::Number,
         },
     )?;
-    let reading = match state.first() {
-        Some(&r) => format!(
+    let top = state.first().copied();
+    let reading = match top.map(|r| (r, rows.num(r, "avoidable_separations_12m"))) {
+        None => "The risk model made no prediction for this run.".into(),
+        Some((_, None)) => {
+            "The state's expected separations are not shown: too few workers.".into()
+        }
+        Some((r, Some(avoidable))) if avoidable <= 0.0 => format!(
+            "Of the {} separations the model expects state-wide over the next 12 months, none of the four scenarios would avoid any.",
+            num(rows.num(r, "predicted_separations_12m"), 1)
+        ),
+        Some((r, Some(_))) => format!(
             "Of the {} separations the model expects state-wide over the next 12 months, {} is associated with the most avoidable ones: {} fewer if {}.",
             num(rows.num(r, "predicted_separations_12m"), 1),
             rows.str(r, "driver"),
@@ -1185,7 +1267,6 @@ async fn drivers(ctx: &SessionContext) -> Result<Section, String> {
                 other => other,
             }
         ),
-        None => "The risk model made no prediction for this run.".into(),
     };
     let table = Table {
         head: [
@@ -1217,6 +1298,7 @@ async fn drivers(ctx: &SessionContext) -> Result<Section, String> {
     };
     Ok(Section {
         id: "drivers",
+        nav: "Drivers",
         title: title.into(),
         reading,
         chart: Some(chart),
@@ -1283,11 +1365,16 @@ async fn hiring(ctx: &SessionContext) -> Result<Section, String> {
         .sum();
     let reading = match (0..rows.len()).find(|&r| rows.num(r, "hires_needed_12m").is_some()) {
         Some(r) => format!(
-            "The state needs {} hires over the next 12 months; {} needs the most, {}, of which about {} close its caseload gap.",
+            "The state needs {} hires over the next 12 months; {} needs the most, {}, {}.",
             int(Some(total)),
             rows.str(r, "office_id"),
             int(rows.num(r, "hires_needed_12m")),
-            int(split(r).map(|s| s.0))
+            match split(r) {
+                Some((gap, _)) if gap.round() >= 1.0 => {
+                    format!("of which about {} close its caseload gap", int(Some(gap)))
+                }
+                _ => "all of them to replace workers expected to leave".to_string(),
+            }
         ),
         None => "No office has a hiring figure for this run.".into(),
     };
@@ -1326,6 +1413,7 @@ async fn hiring(ctx: &SessionContext) -> Result<Section, String> {
     };
     Ok(Section {
         id: "hiring",
+        nav: "Hiring plan",
         title: title.into(),
         reading,
         chart: Some(chart),
@@ -1385,9 +1473,10 @@ async fn quality(ctx: &SessionContext) -> Result<Section, String> {
         )
     });
     let worst = sources.iter().copied().max_by(|&a, &b| {
-        rows.num(a, "rows_quarantined")
-            .partial_cmp(&rows.num(b, "rows_quarantined"))
-            .unwrap_or(std::cmp::Ordering::Equal)
+        order(
+            rows.num(a, "rows_quarantined"),
+            rows.num(b, "rows_quarantined"),
+        )
     });
     let mut reading = format!(
         "{} of {} rows read were refused ({})",
@@ -1425,6 +1514,7 @@ async fn quality(ctx: &SessionContext) -> Result<Section, String> {
     };
     Ok(Section {
         id: "quality",
+        nav: "Data quality",
         title: title.into(),
         reading,
         chart: Some(chart),
@@ -1515,11 +1605,120 @@ mod tests {
         assert_eq!(cell(&offices, "C", "00-06m"), Some(5));
     }
 
+    /// A session whose view `name` holds `values` (a VALUES list with its column names).
+    fn with_view(name: &str, values: &str) -> (tokio::runtime::Runtime, SessionContext) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let ctx = SessionContext::new();
+        runtime
+            .block_on(ctx.sql(&format!("create view {name} as select * from {values}")))
+            .unwrap();
+        (runtime, ctx)
+    }
+
+    const DRIVERS: &str = "t(office_id, driver, headcount, predicted_separations_12m, \
+                           scenario_separations_12m, avoidable_separations_12m)";
+
     #[test]
-    fn heat_cells_darken_with_badness_and_switch_ink() {
-        // t = 0.08 + 0.72 x badness of the way from white to (213, 94, 0): 255 + (c - 255) t.
-        assert_eq!(heat_style(0.0), "background:#fcf2eb;color:#111");
-        assert_eq!(heat_style(1.0), "background:#dd7e33;color:#fff");
-        assert_eq!(short_program("RESILIENCE_ALLIANCE"), "RA");
+    fn the_drivers_reading_names_the_largest_and_words_what_is_hidden() {
+        let (rt, ctx) = with_view(
+            "risk_drivers",
+            &format!(
+                "(values ('ALL', 'caseload', 40, 10.0, 8.0, 2.0), ('ALL', 'program', 40, 10.0, 7.5, 2.5), \
+                 ('OFF1', 'caseload', 36, 9.0, 7.0, 2.0), \
+                 ('OFF2', 'caseload', 4, cast(null as double), cast(null as double), cast(null as double))) as {DRIVERS}"
+            ),
+        );
+        let section = rt.block_on(drivers(&ctx)).unwrap();
+        assert_eq!(
+            section.reading,
+            "Of the 10.0 separations the model expects state-wide over the next 12 months, \
+             program is associated with the most avoidable ones: 2.5 fewer if every worker were in a program."
+        );
+        let off2 = section.table.rows.iter().find(|r| r[0] == "OFF2").unwrap();
+        assert_eq!(off2[3..], ["suppressed", "suppressed", "suppressed"]);
+        // Nothing avoidable, or the state itself hidden: said so, no negative "fewer".
+        let (rt, ctx) = with_view(
+            "risk_drivers",
+            &format!("(values ('ALL', 'caseload', 40, 10.0, 10.5, -0.5)) as {DRIVERS}"),
+        );
+        let reading = rt.block_on(drivers(&ctx)).unwrap().reading;
+        assert!(
+            reading.ends_with("none of the four scenarios would avoid any."),
+            "{reading}"
+        );
+        let (rt, ctx) = with_view(
+            "risk_drivers",
+            &format!(
+                "(values ('ALL', 'caseload', 3, cast(null as double), cast(null as double), cast(null as double))) as {DRIVERS}"
+            ),
+        );
+        let reading = rt.block_on(drivers(&ctx)).unwrap().reading;
+        assert_eq!(
+            reading,
+            "The state's expected separations are not shown: too few workers."
+        );
+    }
+
+    #[test]
+    fn the_programs_reading_counts_cohorts_and_only_calls_a_fall_a_drop() {
+        let columns = "t(program, cohort_id, measure, enrolled, completed, pairs, pre_mean, post_mean, \
+                       mean_change, effect_size_dz, p_value, attendance_rate, retained_12m, \
+                       comparison_retained_12m)";
+        let facts = Facts {
+            as_of: "2025-06-30".into(),
+            min_group: 5,
+            supervision_minutes: 240.0,
+            individual_minutes: 120.0,
+        };
+        // Two cohorts compared (one better), one without a comparison; STS rose in both.
+        let (rt, ctx) = with_view(
+            "programs",
+            &format!(
+                "(values ('RA', 'RA1', 'sts_total', 10, 10, 8, 40.0, 41.0, 1.0, 0.3, 0.4, 0.8, 0.9, 0.7), \
+                 ('RA', 'RA2', 'sts_total', 10, 10, 8, 40.0, 40.5, 0.5, 0.2, 0.5, 0.8, 0.6, 0.7), \
+                 ('RA', 'RA3', 'sts_total', 3, 3, 3, null, null, null, null, null, null, null, 0.7)) as {columns}"
+            ),
+        );
+        let section = rt.block_on(programs(&ctx, &facts)).unwrap();
+        assert_eq!(
+            section.reading,
+            "1 of the 2 cohorts with both figures kept more of their enrollees a year on than their \
+             comparison group; no cohort's secondary traumatic stress fell on average."
+        );
+        // RA3's own retention is a gap with a dash, not a zero.
+        let chart = section.chart.unwrap();
+        assert!(chart.contains("– vs 70.0%"), "{chart}");
+        // A fall is named with its effect size and p-value.
+        let (rt, ctx) = with_view(
+            "programs",
+            &format!(
+                "(values ('RA', 'RA1', 'sts_total', 10, 10, 8, 40.0, 36.0, -4.0, -0.9, 0.0004, 0.8, cast(null as double), cast(null as double))) as {columns}"
+            ),
+        );
+        let reading = rt.block_on(programs(&ctx, &facts)).unwrap().reading;
+        assert_eq!(
+            reading,
+            "No cohort has both its own and its comparison group's 12-month retention yet (each \
+             needs 5 people and a year since the program); the largest drop in secondary \
+             traumatic stress was RA cohort RA1 (-4.0 points, effect size -0.90, p < 0.001)."
+        );
+    }
+
+    #[test]
+    fn the_last_whole_month_of_an_as_of() {
+        assert_eq!(last_whole_month("2025-06-30"), 2025 * 12 + 5);
+        assert_eq!(last_whole_month("2025-06-17"), 2025 * 12 + 4);
+        assert_eq!(last_whole_month("2024-02-29"), 2024 * 12 + 1);
+        assert_eq!(last_whole_month("2025-01-01"), 2024 * 12 + 11);
+    }
+
+    #[test]
+    fn heat_cells_darken_with_badness_and_keep_dark_ink() {
+        // t = 0.06 + 0.6 x badness of the way from white to (213, 94, 0): 255 + (c - 255) t.
+        // badness 0: t = 0.06: 252.48, 245.34, 239.7; badness 1: t = 0.66: 227.28, 148.74, 86.7.
+        assert_eq!(heat_style(0.0), "background:#fcf5f0;color:#111");
+        assert_eq!(heat_style(1.0), "background:#e39557;color:#111");
     }
 }
