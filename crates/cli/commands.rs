@@ -295,38 +295,22 @@ fn rollback(args: &RollbackArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The exit code of a query error: 2 for what the user asked (no run, a bad statement),
+/// 1 for what failed.
+fn query_code(e: &retention_pipeline::query::QueryError) -> u8 {
+    use retention_pipeline::query::QueryError;
+    match e {
+        QueryError::NoCurrentRun(_) | QueryError::NoSuchRun(..) | QueryError::Statement(_) => 2,
+        _ => 1,
+    }
+}
+
 fn report(args: &ReportArgs) -> Result<(), Failure> {
-    let run_dir = match &args.run {
-        Some(id) => {
-            let folder = args.warehouse.join("runs").join(id);
-            if id.contains('/')
-                || id.starts_with('.')
-                || !folder.join("run_manifest.json").is_file()
-            {
-                return Err(Failure {
-                    code: 2,
-                    message: format!(
-                        "{}: no complete run {id} is kept here; `retention runs list --warehouse {}` shows the runs",
-                        args.warehouse.display(),
-                        args.warehouse.display()
-                    ),
-                });
-            }
-            folder
-        }
-        None => match retention_pipeline::warehouse::current_run(&args.warehouse) {
-            Some(run) => args.warehouse.join("runs").join(run),
-            None => {
-                return Err(Failure {
-                    code: 2,
-                    message: format!(
-                        "{}: no published run (WAREHOUSE/current is missing); publish one with `retention run` first",
-                        args.warehouse.display()
-                    ),
-                });
-            }
-        },
-    };
+    let run_dir = retention_pipeline::query::run_folder(&args.warehouse, args.run.as_deref())
+        .map_err(|e| Failure {
+            code: query_code(&e),
+            message: e.to_string(),
+        })?;
     let out = args
         .out
         .clone()
@@ -342,17 +326,14 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
 }
 
 fn query(args: &QueryArgs) -> Result<(), Failure> {
-    use retention_pipeline::query::{QueryError, execute, open_run, split_statements_with_lines};
+    use retention_pipeline::query::{execute, open_run, split_statements_with_lines};
     use std::io::{IsTerminal, Read, Write};
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| failed(format!("cannot start the query engine: {e}")))?;
-    let code = |e: &QueryError| match e {
-        QueryError::NoCurrentRun(_) | QueryError::NoSuchRun(..) | QueryError::Statement(_) => 2,
-        _ => 1,
-    };
+    let code = query_code;
     let ctx = runtime
         .block_on(open_run(&args.warehouse, args.run.as_deref()))
         .map_err(|e| Failure {

@@ -8,7 +8,7 @@ use arrow::array::RecordBatch;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::ListingOptions;
 use datafusion::prelude::SessionContext;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Why a warehouse cannot be opened or a statement failed.
@@ -50,7 +50,12 @@ pub async fn open(warehouse: &Path) -> Result<SessionContext, QueryError> {
 /// [`open`], or a session over a kept run of the warehouse (`retention query --run`):
 /// its tables and the same views.
 pub async fn open_run(warehouse: &Path, run: Option<&str>) -> Result<SessionContext, QueryError> {
-    let current = match run {
+    open_folder(&run_folder(warehouse, run)?, &[]).await
+}
+
+/// The folder of a complete run: `run` (a kept run's id), else the one `current` names.
+pub fn run_folder(warehouse: &Path, run: Option<&str>) -> Result<PathBuf, QueryError> {
+    match run {
         Some(id) => {
             let folder = warehouse.join("runs").join(id);
             if id.contains('/')
@@ -62,7 +67,7 @@ pub async fn open_run(warehouse: &Path, run: Option<&str>) -> Result<SessionCont
                     id.to_string(),
                 ));
             }
-            folder
+            Ok(folder)
         }
         None => {
             let Some(run) = crate::warehouse::current_run(warehouse) else {
@@ -72,11 +77,15 @@ pub async fn open_run(warehouse: &Path, run: Option<&str>) -> Result<SessionCont
             if !current.join("run_manifest.json").is_file() {
                 return Err(QueryError::NoCurrentRun(warehouse.to_path_buf()));
             }
-            current
+            Ok(current)
         }
-    };
+    }
+}
+
+/// A session over one run folder: its tables (but those in `except`) and the views.
+pub async fn open_folder(folder: &Path, except: &[&str]) -> Result<SessionContext, QueryError> {
     let ctx = session();
-    register_run_tables(&ctx, &current, &[]).await?;
+    register_run_tables(&ctx, folder, except).await?;
     register_views(&ctx).await?;
     Ok(ctx)
 }

@@ -322,10 +322,10 @@ fn legend_row<DB: DrawingBackend>(
     Ok(())
 }
 
-/// `YYYY-MM` of a month index (`year * 12 + month - 1`).
+/// `YYYY-MM` of a month index (the contract's `Day::month_index`).
 pub fn month_label(index: f64) -> String {
-    let i = index.round() as i64;
-    format!("{}-{:02}", i.div_euclid(12), i.rem_euclid(12) + 1)
+    let (year, month, _) = retention_contract::Day::from_month_index(index.round() as i32).ymd();
+    format!("{year}-{month:02}")
 }
 
 /// Draws lines over months; the first line is the state's (black, thicker).

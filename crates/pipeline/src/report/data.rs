@@ -5,6 +5,7 @@ use arrow::array::{Array, ArrayRef, Float64Array, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::DataType;
 use datafusion::prelude::SessionContext;
+use retention_contract::field::parse_date;
 
 /// The rows of one statement, columns cast once to text and (where numeric) to Float64.
 pub struct Rows {
@@ -108,17 +109,28 @@ pub fn int(v: Option<f64>) -> String {
     v.map_or_else(|| "–".into(), |v| format!("{}", v.round() as i64))
 }
 
-/// The month index (`year * 12 + month - 1`) of an ISO date's text.
+/// The contract's month index (`Day::month_index`: `year * 12 + month - 1`) of an ISO
+/// date's text.
 pub fn month_index(date: &str) -> Option<i64> {
-    let year: i64 = date.get(0..4)?.parse().ok()?;
-    let month: i64 = date.get(5..7)?.parse().ok()?;
-    Some(year * 12 + month - 1)
+    parse_date(date).map(|d| i64::from(d.month_index()))
 }
 
 /// The days from the first to the second ISO date, both included.
 pub fn days_between(first: &str, last: &str) -> Option<f64> {
-    let parse = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
-    Some(((parse(last)? - parse(first)?).num_days() + 1) as f64)
+    let (first, last) = (parse_date(first)?, parse_date(last)?);
+    Some(f64::from(
+        last.days_since_epoch() - first.days_since_epoch() + 1,
+    ))
+}
+
+/// The month index of the last whole calendar month up to `as_of`: its own month when
+/// as-of is the month's last day, else the month before.
+pub fn last_whole_month(as_of: &str) -> i64 {
+    match parse_date(as_of) {
+        Some(d) if d == d.month_end() => i64::from(d.month_index()),
+        Some(d) => i64::from(d.month_index()) - 1,
+        None => 0,
+    }
 }
 
 #[cfg(test)]

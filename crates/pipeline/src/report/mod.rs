@@ -17,7 +17,7 @@ pub mod data;
 use crate::error::PipelineError;
 use askama::Template;
 use charts::{BarRow, Bars, Curve, Layout, Line, Scale};
-use data::{Rows, days_between, int, month_index, num, p_value, pct};
+use data::{Rows, days_between, int, last_whole_month, month_index, num, p_value, pct};
 use datafusion::prelude::SessionContext;
 use std::path::{Path, PathBuf};
 
@@ -157,12 +157,10 @@ async fn draw_async(run_dir: &Path) -> Result<String, PipelineError> {
             .pointer(&format!("/settings/settings/{k}"))
             .and_then(|v| v.as_f64())
     };
-    let ctx = crate::sql::session();
     // Every table a view reads; not worker_risk, one person's risk, which no view reads.
-    crate::query::register_run_tables(&ctx, run_dir, &["worker_risk"])
+    let ctx = crate::query::open_folder(run_dir, &["worker_risk"])
         .await
         .map_err(internal)?;
-    crate::sql::register_views(&ctx).await.map_err(internal)?;
     let facts = Facts {
         as_of: field("as_of"),
         min_group: setting("min_group_size").unwrap_or(5.0) as i64,
@@ -250,19 +248,6 @@ fn rolling(trend: &Rows, office: &str, last: i64, column: &str) -> Option<f64> {
         }
     }
     (months == 12 && exposure > 0.0).then(|| separations * 365.25 / exposure)
-}
-
-/// The month index of the last whole calendar month up to `as_of`: its own month when
-/// as-of is the month's last day, else the month before.
-fn last_whole_month(as_of: &str) -> i64 {
-    let m = month_index(as_of).unwrap_or(0);
-    let next = chrono::NaiveDate::parse_from_str(as_of, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.succ_opt());
-    match next {
-        Some(next) if next.format("%d").to_string() == "01" => m,
-        _ => m - 1,
-    }
 }
 
 async fn glance(
@@ -1544,14 +1529,10 @@ mod tests {
     fn year_2023() -> Rows {
         let months: Vec<String> = (1..=12)
             .map(|m| {
-                // The month's last day: the day before the next month's first.
-                let next = if m == 12 {
-                    "2024-01-01".to_string()
-                } else {
-                    format!("2023-{:02}-01", m + 1)
-                };
-                let last_day = chrono::NaiveDate::parse_from_str(&next, "%Y-%m-%d").unwrap()
-                    - chrono::Duration::days(1);
+                let last_day = retention_contract::Day::from_ymd(2023, m, 1)
+                    .unwrap()
+                    .month_end()
+                    .naive();
                 format!(
                     "('ALL', '2023-{m:02}-01', '{last_day}', 10.0, 1, {})",
                     i32::from(m <= 2)
