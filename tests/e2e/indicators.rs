@@ -667,13 +667,17 @@ fn the_prompt_edits_lines_keeps_history_and_knows_meta_commands() {
     use std::process::Stdio;
     let dir = tempfile::tempdir().unwrap();
     let wh = published(dir.path());
+    // `script` runs the command through $SHELL -c. Debian's dash does not exec a lone
+    // command, so without `exec` the shell shares the terminal's process group and a
+    // Ctrl-C kills it (script then exits 130) while `retention query` carries on.
     let command = format!(
-        "{} query --warehouse {}",
+        "exec {} query --warehouse {}",
         env!("CARGO_BIN_EXE_retention"),
         wh.display()
     );
     let mut child = std::process::Command::new("script")
         .args(["-qec", &command, "/dev/null"])
+        .env("SHELL", "/bin/sh")
         .env("HOME", dir.path())
         .env("RETENTION_PSEUDONYM_KEY", "test-key")
         .env("RUST_LOG", "warn")
