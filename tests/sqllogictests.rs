@@ -40,14 +40,16 @@ impl AsyncDB for Models {
         {
             // Every model as a view (marts too), over the inputs the file created. A view
             // holds the tables it read when created, so a file that replaces an input
-            // calls this again, which replaces every view. The tenure bands are the
-            // contract's, never a fixture's.
-            if !self.ctx.table_exist("src_tenure_bands")? {
-                self.ctx.register_batch(
-                    "src_tenure_bands",
-                    retention_pipeline::sql_inputs::tenure_bands(),
-                )?;
-            }
+            // calls this again, which replaces every view. The band ranges are made from
+            // the file's segments by the pipeline's own function, never written by hand.
+            let segments = self.ctx.table("src_worker_segments").await?;
+            let schema = segments.schema().inner().clone();
+            let segments = arrow::compute::concat_batches(&schema, &segments.collect().await?)?;
+            self.ctx.deregister_table("src_worker_band_ranges")?;
+            self.ctx.register_batch(
+                "src_worker_band_ranges",
+                retention_pipeline::sql_inputs::worker_band_ranges(&segments),
+            )?;
             for m in MODELS {
                 self.ctx
                     .sql(&format!("create or replace view {} as {}", m.name, m.sql))

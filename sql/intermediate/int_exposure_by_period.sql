@@ -1,6 +1,6 @@
 -- grain: one row per period and worker band range overlapping it: worker-days and whether employed on period_end
 with ranges as (
-    select * from int_worker_band_ranges
+    select * from stg_worker_band_ranges
 ),
 
 periods as (

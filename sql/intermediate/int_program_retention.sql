@@ -11,7 +11,7 @@ subjects as (
 ),
 
 ranges as (
-    select * from int_worker_band_ranges
+    select * from stg_worker_band_ranges
 ),
 
 -- Every cohort, so that one without eligible subjects still has a row.

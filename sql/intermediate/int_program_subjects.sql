@@ -13,7 +13,7 @@ settings as (
 ),
 
 ranges as (
-    select * from int_worker_band_ranges
+    select * from stg_worker_band_ranges
 ),
 
 eligible_enrollees as (

@@ -5,7 +5,7 @@ with spells as (
 ),
 
 ranges as (
-    select * from int_worker_band_ranges
+    select * from stg_worker_band_ranges
 ),
 
 final as (

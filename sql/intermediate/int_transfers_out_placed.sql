@@ -4,7 +4,7 @@ with segments as (
 ),
 
 ranges as (
-    select * from int_worker_band_ranges
+    select * from stg_worker_band_ranges
 ),
 
 with_previous as (

@@ -4,7 +4,7 @@
 
 use crate::codes::{Action, Role, TermReason};
 use crate::date::Day;
-use crate::intern::Sym;
+use crate::lookup::Sym;
 use crate::rows::JobRow;
 
 /// Office, role and fte held from `from` until the next segment starts or the spell ends.

@@ -2,15 +2,16 @@
 //! reasons and their precedence, the code lists, field parsing, tenure bands, instrument
 //! scoring and the job-history replay that defines employment spells.
 //!
-//! Pure Rust with no I/O, so that every rule lives in one place and is tested here; the
-//! ingest crate frames files and feeds fields through these functions.
+//! Pure Rust with no I/O, caches or speed-tuned tables, so that every rule lives in one
+//! place and is tested here; the ingest crate frames files, feeds fields through these
+//! functions and answers their [`Lookup`] (ids to symbols, dates to days) fast.
 #![deny(missing_docs)]
 
 pub mod codes;
 pub mod date;
 pub mod field;
 pub mod history;
-pub mod intern;
+pub mod lookup;
 pub mod reason;
 pub mod rows;
 pub mod scoring;
@@ -19,7 +20,7 @@ pub mod tenure;
 
 pub use codes::{Action, Focus, Instrument, Program, Role, SessionFormat, TermReason};
 pub use date::Day;
-pub use intern::{Interner, Sym};
+pub use lookup::{Lookup, PlainLookup, Sym};
 pub use reason::Reason;
-pub use source::{Column, Requirement, Source};
+pub use source::{Column, Kind, Requirement, Source};
 pub use tenure::TenureBand;

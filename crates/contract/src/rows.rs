@@ -11,9 +11,9 @@
 use crate::codes::{Action, Focus, Instrument, Program, Role, SessionFormat, TermReason};
 use crate::date::Day;
 use crate::field::{MIN_DATE, is_valid_id, parse_date, parse_decimal, parse_int};
-use crate::intern::{Interner, Sym};
+use crate::lookup::{Lookup, Sym};
 use crate::reason::Reason;
-use crate::source::Source;
+use crate::source::{Column, Kind, Requirement, Source};
 use std::hash::{Hash, Hasher};
 
 /// Why one row was refused.
@@ -61,24 +61,9 @@ pub trait SourceRow: Sized + Clone + Eq + Hash + Send + Sync {
     type Key: Eq + Hash + Copy;
     /// The source this row type belongs to.
     const SOURCE: Source;
-    /// Checks rules 2-8 and builds the typed row, interning ids.
-    fn validate(fields: &[&str], ctx: &RowContext, ids: &mut Interner) -> Result<Self, Refusal>;
-    /// Contract columns that the consecutive rows of one group repeat (a response's
-    /// header, a session's details), in column order; empty when rows form no groups.
-    const GROUP: &'static [usize] = &[];
-    /// [`SourceRow::validate`] for a row whose [`SourceRow::GROUP`] columns hold the
-    /// same text as those of `group`, a row that passed rules 2-8: those columns cannot
-    /// fail and give `group`'s values, so only the others are checked. The outcome is
-    /// the one `validate` gives (a test compares the two).
-    fn validate_in_group(
-        group: &Self,
-        fields: &[&str],
-        ctx: &RowContext,
-        ids: &mut Interner,
-    ) -> Result<Self, Refusal> {
-        let _ = group;
-        Self::validate(fields, ctx, ids)
-    }
+    /// Checks rules 2-8 and builds the typed row, its ids made symbols by `ids`.
+    fn validate<L: Lookup>(fields: &[&str], ctx: &RowContext, ids: &mut L)
+    -> Result<Self, Refusal>;
     /// The key of CONTRACT.md section 1.
     fn key(&self) -> Self::Key;
     /// The key's leading id and an order value such that rows with equal keys have equal
@@ -104,76 +89,58 @@ pub trait SourceRow: Sized + Clone + Eq + Hash + Send + Sync {
     }
 }
 
-std::thread_local! {
-    /// The date text parsed last on this thread (its bytes and length as one key) and
-    /// its day.
-    static LAST_DATE: std::cell::Cell<(u128, Option<Day>)> =
-        const { std::cell::Cell::new((0, None)) };
+/// The column `name` of the row type's source, resolved when compiling: a name the
+/// source does not declare stops the build.
+macro_rules! col {
+    ($name:literal) => {
+        const { <Self as SourceRow>::SOURCE.column($name) }
+    };
 }
 
-/// [`parse_date`], answered by one comparison when the text is the one parsed last on
-/// this thread: rows come in runs sharing a date (a response's items, a group session's
-/// attendees), and parsing was 6% of validating the survey.
-fn parse_date_again(text: &str) -> Option<Day> {
-    let bytes = text.as_bytes();
-    if bytes.is_empty() || bytes.len() > 15 {
-        return parse_date(text);
-    }
-    let mut key = [0u8; 16];
-    key[..bytes.len()].copy_from_slice(bytes);
-    key[15] = bytes.len() as u8;
-    let key = u128::from_le_bytes(key);
-    LAST_DATE.with(|last| {
-        let (known, day) = last.get();
-        if known == key {
-            return day;
-        }
-        let day = parse_date(text);
-        last.set((key, day));
-        day
-    })
-}
-
-/// Accumulates the lowest-ranked failure over a row's fields.
-struct Check<'a> {
-    source: Source,
+/// Checks a row's fields against their columns' declarations ([`Source::columns`]) and
+/// keeps the lowest-ranked failure; among equal reasons the earliest column is named.
+/// Each check answers the value, or None when the field is missing or refused.
+pub struct Check<'a, L> {
     fields: &'a [&'a str],
     ctx: &'a RowContext,
+    ids: &'a mut L,
     worst: Option<(Reason, usize, String)>,
 }
 
-impl<'a> Check<'a> {
-    fn new(source: Source, fields: &'a [&'a str], ctx: &'a RowContext) -> Self {
+impl<'a, L: Lookup> Check<'a, L> {
+    /// A check of one row's fields (indexed by contract column).
+    pub fn new(fields: &'a [&'a str], ctx: &'a RowContext, ids: &'a mut L) -> Self {
         Check {
-            source,
             fields,
             ctx,
+            ids,
             worst: None,
         }
     }
 
-    fn name(&self, col: usize) -> &'static str {
-        self.source.columns()[col].name
-    }
-
-    fn fail(
+    /// Records a failure of `column`, kept when it ranks below the worst so far.
+    pub fn fail(
         &mut self,
         reason: Reason,
-        col: usize,
+        column: Column,
         detail: impl FnOnce(&'static str, &str) -> String,
     ) {
-        if self.worst.as_ref().is_none_or(|(r, _, _)| reason < *r) {
-            let text = detail(self.name(col), self.fields[col]);
-            self.worst = Some((reason, col, text));
+        if self
+            .worst
+            .as_ref()
+            .is_none_or(|&(r, c, _)| (reason, column.index) < (r, c))
+        {
+            let text = detail(column.name, self.fields[column.index]);
+            self.worst = Some((reason, column.index, text));
         }
     }
 
     /// The field, or None when missing (MISSING_REQUIRED when `required`).
-    fn present(&mut self, col: usize, required: bool, why: &str) -> Option<&'a str> {
-        let value = self.fields[col];
+    fn present(&mut self, column: Column, required: bool, why: &str) -> Option<&'a str> {
+        let value = self.fields[column.index];
         if value.is_empty() {
             if required {
-                self.fail(Reason::MissingRequired, col, |name, _| {
+                self.fail(Reason::MissingRequired, column, |name, _| {
                     format!("required field {name} is missing{why}; fill it in the extract")
                 });
             }
@@ -182,39 +149,57 @@ impl<'a> Check<'a> {
         Some(value)
     }
 
-    fn id(&mut self, col: usize, required: bool, why: &str) -> Option<&'a str> {
-        let value = self.present(col, required, why)?;
+    /// Whether the declaration requires the field in every row.
+    fn required(column: Column) -> bool {
+        column.requirement == Requirement::Required
+    }
+
+    /// An id column, required as declared.
+    pub fn id(&mut self, column: Column) -> Option<&'a str> {
+        self.id_when(column, Self::required(column), "")
+    }
+
+    /// An id column the row requires when `required` (`why` says when).
+    pub fn id_when(&mut self, column: Column, required: bool, why: &str) -> Option<&'a str> {
+        debug_assert_eq!(column.kind, Kind::Id, "{}", column.name);
+        let value = self.present(column, required, why)?;
         if is_valid_id(value) {
             Some(value)
         } else {
-            self.fail(Reason::BadId, col, |name, v| {
+            self.fail(Reason::BadId, column, |name, v| {
                 format!("{name} {v:?} is not a valid id (1-64 of A-Z a-z 0-9 _ . -, and not ALL)")
             });
             None
         }
     }
 
-    fn text(&mut self, col: usize, required: bool) -> Option<&'a str> {
-        self.present(col, required, "")
+    /// A text column, required as declared.
+    pub fn text(&mut self, column: Column) -> Option<&'a str> {
+        debug_assert_eq!(column.kind, Kind::Text, "{}", column.name);
+        self.present(column, Self::required(column), "")
     }
 
-    fn date(&mut self, col: usize, required: bool, future_ok: bool) -> Option<Day> {
-        let value = self.present(col, required, "")?;
-        let Some(day) = parse_date_again(value) else {
-            self.fail(Reason::BadDate, col, |name, v| {
+    /// A date column, required and bounded as declared.
+    pub fn date(&mut self, column: Column) -> Option<Day> {
+        let Kind::Date { future } = column.kind else {
+            unreachable!("{} is not a date column", column.name)
+        };
+        let value = self.present(column, Self::required(column), "")?;
+        let Some(day) = self.ids.date(value) else {
+            self.fail(Reason::BadDate, column, |name, v| {
                 format!("{name} {v:?} is not a calendar date in YYYY-MM-DD or M/D/YYYY form")
             });
             return None;
         };
         if day < MIN_DATE {
-            self.fail(Reason::OutOfRange, col, |name, v| {
+            self.fail(Reason::OutOfRange, column, |name, v| {
                 format!("{name} {v:?} is before 1950-01-01")
             });
             return None;
         }
-        if !future_ok && day > self.ctx.as_of {
+        if !future && day > self.ctx.as_of {
             let as_of = self.ctx.as_of;
-            self.fail(Reason::FutureDated, col, |name, v| {
+            self.fail(Reason::FutureDated, column, |name, v| {
                 format!("{name} {v:?} is after the as-of date {as_of}")
             });
             return None;
@@ -222,16 +207,26 @@ impl<'a> Check<'a> {
         Some(day)
     }
 
-    fn int(&mut self, col: usize, required: bool, lo: i64, hi: i64) -> Option<i64> {
-        let value = self.present(col, required, "")?;
+    /// An integer column, required and in the range declared.
+    pub fn int(&mut self, column: Column) -> Option<i64> {
+        self.int_up_to(column, i64::MAX)
+    }
+
+    /// An integer column whose declared upper bound the row lowers to `hi`.
+    pub fn int_up_to(&mut self, column: Column, hi: i64) -> Option<i64> {
+        let Kind::Int { lo, hi: declared } = column.kind else {
+            unreachable!("{} is not an integer column", column.name)
+        };
+        let hi = hi.min(declared);
+        let value = self.present(column, Self::required(column), "")?;
         let Some(n) = parse_int(value) else {
-            self.fail(Reason::BadNumber, col, |name, v| {
+            self.fail(Reason::BadNumber, column, |name, v| {
                 format!("{name} {v:?} is not an integer")
             });
             return None;
         };
         if !(lo..=hi).contains(&n) {
-            self.fail(Reason::OutOfRange, col, |name, v| {
+            self.fail(Reason::OutOfRange, column, |name, v| {
                 format!("{name} {v:?} is outside {lo}..{hi}")
             });
             return None;
@@ -239,28 +234,63 @@ impl<'a> Check<'a> {
         Some(n)
     }
 
-    fn code<T>(
+    /// A decimal column in (0, 1], required as declared.
+    pub fn fraction(&mut self, column: Column) -> Option<Decimal> {
+        debug_assert_eq!(column.kind, Kind::Fraction, "{}", column.name);
+        let value = self.present(column, Self::required(column), "")?;
+        match parse_decimal(value) {
+            None => {
+                self.fail(Reason::BadNumber, column, |n, v| {
+                    format!("{n} {v:?} is not a decimal")
+                });
+                None
+            }
+            Some(x) if !(x > 0.0 && x <= 1.0) => {
+                self.fail(Reason::OutOfRange, column, |n, v| {
+                    format!("{n} {v:?} is outside (0, 1]")
+                });
+                None
+            }
+            Some(x) => Some(Decimal(x)),
+        }
+    }
+
+    /// A code column, required as declared: `parse` reads it, `allowed` lists the codes.
+    pub fn code<T>(
         &mut self,
-        col: usize,
+        column: Column,
+        parse: fn(&str) -> Option<T>,
+        allowed: &str,
+    ) -> Option<T> {
+        self.code_when(column, Self::required(column), "", parse, allowed)
+    }
+
+    /// A code column the row requires when `required` (`why` says when).
+    pub fn code_when<T>(
+        &mut self,
+        column: Column,
         required: bool,
         why: &str,
         parse: fn(&str) -> Option<T>,
         allowed: &str,
     ) -> Option<T> {
-        let value = self.present(col, required, why)?;
+        debug_assert_eq!(column.kind, Kind::Code, "{}", column.name);
+        let value = self.present(column, required, why)?;
         let parsed = parse(value);
         if parsed.is_none() {
-            self.fail(Reason::UnknownCode, col, |name, v| {
+            self.fail(Reason::UnknownCode, column, |name, v| {
                 format!("{name} {v:?} is not one of {allowed}")
             });
         }
         parsed
     }
 
-    fn finish<T>(self, build: impl FnOnce() -> T) -> Result<T, Refusal> {
+    /// The refusal of the worst failure, or the row `build` makes (its ids made symbols
+    /// by the lookup) when no field failed.
+    pub fn finish<T>(self, build: impl FnOnce(&mut L) -> T) -> Result<T, Refusal> {
         match self.worst {
             Some((reason, _, detail)) => Err(Refusal { reason, detail }),
-            None => Ok(build()),
+            None => Ok(build(self.ids)),
         }
     }
 }
@@ -281,14 +311,14 @@ pub struct OfficeRow {
 impl SourceRow for OfficeRow {
     type Key = Sym;
     const SOURCE: Source = Source::Offices;
-    fn validate(f: &[&str], ctx: &RowContext, ids: &mut Interner) -> Result<Self, Refusal> {
-        let mut c = Check::new(Self::SOURCE, f, ctx);
-        let office_id = c.id(0, true, "");
-        let office_name = c.text(1, true);
-        let region = c.text(2, false);
-        let standard = c.int(3, true, 1, 100);
-        c.finish(|| OfficeRow {
-            office_id: ids.intern_common_in(0, office_id.expect("checked")),
+    fn validate<L: Lookup>(f: &[&str], ctx: &RowContext, ids: &mut L) -> Result<Self, Refusal> {
+        let mut c = Check::new(f, ctx, ids);
+        let office_id = c.id(col!("office_id"));
+        let office_name = c.text(col!("office_name"));
+        let region = c.text(col!("region"));
+        let standard = c.int(col!("caseload_standard"));
+        c.finish(|ids| OfficeRow {
+            office_id: ids.recurring(0, office_id.expect("checked")),
             office_name: office_name.expect("checked").into(),
             region: region.map(Into::into),
             caseload_standard: standard.expect("checked") as u8,
@@ -326,50 +356,34 @@ pub struct JobRow {
 impl SourceRow for JobRow {
     type Key = (Sym, Day);
     const SOURCE: Source = Source::JobHistory;
-    fn validate(f: &[&str], ctx: &RowContext, ids: &mut Interner) -> Result<Self, Refusal> {
-        let mut c = Check::new(Self::SOURCE, f, ctx);
-        let known = Action::parse(f[2]);
+    fn validate<L: Lookup>(f: &[&str], ctx: &RowContext, ids: &mut L) -> Result<Self, Refusal> {
+        let action_column = col!("action");
+        let known = Action::parse(f[action_column.index]);
         let starts = matches!(known, Some(Action::Hire | Action::Rehire));
-        let worker = c.id(0, true, "");
-        let date = c.date(1, true, false);
-        let action = c.code(2, true, "", Action::parse, Action::allowed());
+        let mut c = Check::new(f, ctx, ids);
+        let worker = c.id(col!("worker_id"));
+        let date = c.date(col!("effective_date"));
+        let action = c.code(action_column, Action::parse, Action::allowed());
         let office = if known == Some(Action::Termination) {
             None
         } else {
-            c.id(
-                3,
+            c.id_when(
+                col!("office_id"),
                 known.is_some(),
                 " (HIRE, REHIRE and TRANSFER name the office)",
             )
         };
-        let role = c.code(
-            4,
+        let role = c.code_when(
+            col!("role"),
             starts,
             " (HIRE and REHIRE name the role)",
             Role::parse,
             Role::allowed(),
         );
-        let fte = match c.present(5, false, "") {
-            None => None,
-            Some(v) => match parse_decimal(v) {
-                None => {
-                    c.fail(Reason::BadNumber, 5, |n, v| {
-                        format!("{n} {v:?} is not a decimal")
-                    });
-                    None
-                }
-                Some(x) if !(x > 0.0 && x <= 1.0) => {
-                    c.fail(Reason::OutOfRange, 5, |n, v| {
-                        format!("{n} {v:?} is outside (0, 1]")
-                    });
-                    None
-                }
-                Some(x) => Some(Decimal(x)),
-            },
-        };
+        let fte = c.fraction(col!("fte"));
         let reason = if known == Some(Action::Termination) {
-            c.code(
-                6,
+            c.code_when(
+                col!("reason"),
                 true,
                 " (TERMINATION needs a reason)",
                 TermReason::parse,
@@ -378,16 +392,16 @@ impl SourceRow for JobRow {
         } else {
             None
         };
-        let supervisor = c.id(7, false, "");
-        c.finish(|| JobRow {
-            worker: ids.intern_common_in(0, worker.expect("checked")),
+        let supervisor = c.id(col!("supervisor_id"));
+        c.finish(|ids| JobRow {
+            worker: ids.recurring(0, worker.expect("checked")),
             date: date.expect("checked"),
             action: action.expect("checked"),
-            office: office.map(|o| ids.intern_common_in(3, o)),
+            office: office.map(|o| ids.recurring(3, o)),
             role,
             fte,
             reason,
-            supervisor: supervisor.map(|s| ids.intern_common_in(7, s)),
+            supervisor: supervisor.map(|s| ids.recurring(7, s)),
         })
     }
     fn activity_date(&self) -> Option<Day> {
@@ -422,15 +436,15 @@ pub struct SnapshotRow {
 impl SourceRow for SnapshotRow {
     type Key = (Sym, Day);
     const SOURCE: Source = Source::CaseloadSnapshots;
-    fn validate(f: &[&str], ctx: &RowContext, ids: &mut Interner) -> Result<Self, Refusal> {
-        let mut c = Check::new(Self::SOURCE, f, ctx);
-        let worker = c.id(0, true, "");
-        let date = c.date(1, true, false);
-        let active = c.int(2, true, 0, 1000);
-        let new = c.int(3, false, 0, 1000);
-        let removals = c.int(4, false, 0, 100);
-        c.finish(|| SnapshotRow {
-            worker: ids.intern_common_in(0, worker.expect("checked")),
+    fn validate<L: Lookup>(f: &[&str], ctx: &RowContext, ids: &mut L) -> Result<Self, Refusal> {
+        let mut c = Check::new(f, ctx, ids);
+        let worker = c.id(col!("worker_id"));
+        let date = c.date(col!("snapshot_date"));
+        let active = c.int(col!("active_cases"));
+        let new = c.int(col!("new_assignments"));
+        let removals = c.int(col!("removals"));
+        c.finish(|ids| SnapshotRow {
+            worker: ids.recurring(0, worker.expect("checked")),
             date: date.expect("checked"),
             active_cases: active.expect("checked") as u16,
             new_assignments: new.map(|n| n as u16),
@@ -473,37 +487,27 @@ pub struct SessionRow {
 impl SourceRow for SessionRow {
     type Key = (Sym, Sym);
     const SOURCE: Source = Source::SupervisionSessions;
-    fn validate(f: &[&str], ctx: &RowContext, ids: &mut Interner) -> Result<Self, Refusal> {
-        let mut c = Check::new(Self::SOURCE, f, ctx);
-        let session = c.id(0, true, "");
-        let worker = c.id(1, true, "");
-        let supervisor = c.id(2, false, "");
-        let date = c.date(3, true, false);
-        let minutes = c.int(4, true, 1, 600);
-        let format = c.code(5, true, "", SessionFormat::parse, SessionFormat::allowed());
-        let focus = c.code(6, false, "", Focus::parse, Focus::allowed());
-        c.finish(|| SessionRow {
-            session: ids.intern_in(0, session.expect("checked")),
-            worker: ids.intern_common_in(1, worker.expect("checked")),
-            supervisor: supervisor.map(|s| ids.intern_common_in(2, s)),
+    fn validate<L: Lookup>(f: &[&str], ctx: &RowContext, ids: &mut L) -> Result<Self, Refusal> {
+        let mut c = Check::new(f, ctx, ids);
+        let session = c.id(col!("session_id"));
+        let worker = c.id(col!("worker_id"));
+        let supervisor = c.id(col!("supervisor_id"));
+        let date = c.date(col!("session_date"));
+        let minutes = c.int(col!("minutes"));
+        let format = c.code(
+            col!("format"),
+            SessionFormat::parse,
+            SessionFormat::allowed(),
+        );
+        let focus = c.code(col!("focus"), Focus::parse, Focus::allowed());
+        c.finish(|ids| SessionRow {
+            session: ids.one_off(0, session.expect("checked")),
+            worker: ids.recurring(1, worker.expect("checked")),
+            supervisor: supervisor.map(|s| ids.recurring(2, s)),
             date: date.expect("checked"),
             minutes: minutes.expect("checked") as u16,
             format: format.expect("checked"),
             focus,
-        })
-    }
-    const GROUP: &'static [usize] = &[0, 2, 3, 4, 5, 6];
-    fn validate_in_group(
-        group: &Self,
-        f: &[&str],
-        ctx: &RowContext,
-        ids: &mut Interner,
-    ) -> Result<Self, Refusal> {
-        let mut c = Check::new(Self::SOURCE, f, ctx);
-        let worker = c.id(1, true, "");
-        c.finish(|| SessionRow {
-            worker: ids.intern_common_in(1, worker.expect("checked")),
-            ..group.clone()
         })
     }
     fn activity_date(&self) -> Option<Day> {
@@ -537,43 +541,32 @@ pub struct SurveyRow {
     pub value: u8,
 }
 
+impl SurveyRow {
+    /// The greatest item number `instrument` has; without a known instrument only the
+    /// declared range is checked (the instrument's own refusal ranks first anyway).
+    pub fn last_item(instrument: Option<Instrument>) -> i64 {
+        instrument.map_or(i64::MAX, |i| i64::from(i.items()))
+    }
+}
+
 impl SourceRow for SurveyRow {
     type Key = (Sym, u8);
     const SOURCE: Source = Source::SurveyResponses;
-    fn validate(f: &[&str], ctx: &RowContext, ids: &mut Interner) -> Result<Self, Refusal> {
-        let mut c = Check::new(Self::SOURCE, f, ctx);
-        let response = c.id(0, true, "");
-        let worker = c.id(1, true, "");
-        let date = c.date(2, true, false);
-        let instrument = c.code(3, true, "", Instrument::parse, Instrument::allowed());
-        // The item range depends on the instrument; without a known instrument only the
-        // grammar is checked (the instrument's own refusal ranks first anyway).
-        let max_item = instrument.map_or(i64::MAX, |i| i64::from(i.items()));
-        let item = c.int(4, true, 1, max_item);
-        let value = c.int(5, true, 1, 5);
-        c.finish(|| SurveyRow {
-            response: ids.intern_in(0, response.expect("checked")),
-            worker: ids.intern_common_in(1, worker.expect("checked")),
+    fn validate<L: Lookup>(f: &[&str], ctx: &RowContext, ids: &mut L) -> Result<Self, Refusal> {
+        let mut c = Check::new(f, ctx, ids);
+        let response = c.id(col!("response_id"));
+        let worker = c.id(col!("worker_id"));
+        let date = c.date(col!("administered_on"));
+        let instrument = c.code(col!("instrument"), Instrument::parse, Instrument::allowed());
+        let item = c.int_up_to(col!("item"), SurveyRow::last_item(instrument));
+        let value = c.int(col!("value"));
+        c.finish(|ids| SurveyRow {
+            response: ids.one_off(0, response.expect("checked")),
+            worker: ids.recurring(1, worker.expect("checked")),
             date: date.expect("checked"),
             instrument: instrument.expect("checked"),
             item: item.expect("checked") as u8,
             value: value.expect("checked") as u8,
-        })
-    }
-    const GROUP: &'static [usize] = &[0, 1, 2, 3];
-    fn validate_in_group(
-        group: &Self,
-        f: &[&str],
-        ctx: &RowContext,
-        _: &mut Interner,
-    ) -> Result<Self, Refusal> {
-        let mut c = Check::new(Self::SOURCE, f, ctx);
-        let item = c.int(4, true, 1, i64::from(group.instrument.items()));
-        let value = c.int(5, true, 1, 5);
-        c.finish(|| SurveyRow {
-            item: item.expect("checked") as u8,
-            value: value.expect("checked") as u8,
-            ..group.clone()
         })
     }
     fn activity_date(&self) -> Option<Day> {
@@ -615,29 +608,30 @@ pub struct EnrollmentRow {
 impl SourceRow for EnrollmentRow {
     type Key = (Sym, Program, Sym);
     const SOURCE: Source = Source::ProgramEnrollments;
-    fn validate(f: &[&str], ctx: &RowContext, ids: &mut Interner) -> Result<Self, Refusal> {
-        let mut c = Check::new(Self::SOURCE, f, ctx);
-        let worker = c.id(0, true, "");
-        let program = c.code(1, true, "", Program::parse, Program::allowed());
-        let cohort = c.id(2, true, "");
-        let start = c.date(3, true, false);
-        let end = c.date(4, false, true);
+    fn validate<L: Lookup>(f: &[&str], ctx: &RowContext, ids: &mut L) -> Result<Self, Refusal> {
+        let (start_column, end_column) = (col!("start_date"), col!("end_date"));
+        let mut c = Check::new(f, ctx, ids);
+        let worker = c.id(col!("worker_id"));
+        let program = c.code(col!("program"), Program::parse, Program::allowed());
+        let cohort = c.id(col!("cohort_id"));
+        let start = c.date(start_column);
+        let end = c.date(end_column);
         // Compared with the parsed start_date even when that is refused for being after
         // as-of: an end before the start is OUT_OF_RANGE (7), which ranks before
         // FUTURE_DATED (8).
-        if let (Some(s), Some(e)) = (parse_date(f[3]), end)
+        if let (Some(s), Some(e)) = (parse_date(f[start_column.index]), end)
             && e < s
         {
-            c.fail(Reason::OutOfRange, 4, |n, v| {
+            c.fail(Reason::OutOfRange, end_column, |n, v| {
                 format!("{n} {v:?} is before start_date {s}")
             });
         }
-        let offered = c.int(5, false, 0, 1000);
-        let attended = c.int(6, false, 0, offered.unwrap_or(1000));
-        c.finish(|| EnrollmentRow {
-            worker: ids.intern_common_in(0, worker.expect("checked")),
+        let offered = c.int(col!("sessions_offered"));
+        let attended = c.int_up_to(col!("sessions_attended"), offered.unwrap_or(i64::MAX));
+        c.finish(|ids| EnrollmentRow {
+            worker: ids.recurring(0, worker.expect("checked")),
             program: program.expect("checked"),
-            cohort: ids.intern_common_in(2, cohort.expect("checked")),
+            cohort: ids.recurring(2, cohort.expect("checked")),
             start: start.expect("checked"),
             end,
             offered: offered.map(|n| n as u16),
@@ -658,6 +652,7 @@ impl SourceRow for EnrollmentRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lookup::PlainLookup;
 
     fn ctx() -> RowContext {
         RowContext {
@@ -666,84 +661,8 @@ mod tests {
     }
 
     fn refuse<R: SourceRow + std::fmt::Debug>(fields: &[&str]) -> (Reason, String) {
-        let e = R::validate(fields, &ctx(), &mut Interner::default()).unwrap_err();
+        let e = R::validate(fields, &ctx(), &mut PlainLookup::default()).unwrap_err();
         (e.reason, e.detail)
-    }
-
-    /// Every variant of a row, validated in the group of `first` and on its own,
-    /// gives the same outcome (and the same symbols).
-    fn group_agrees<R: SourceRow + std::fmt::Debug>(first: &[&str], variants: &[Vec<&str>]) {
-        let mut ids = Interner::default();
-        let group = R::validate(first, &ctx(), &mut ids).expect("the group's first row passes");
-        for fields in variants {
-            for &c in R::GROUP {
-                assert_eq!(fields[c], first[c], "a variant keeps the group columns");
-            }
-            let mut alone = ids.clone();
-            let expected = R::validate(fields, &ctx(), &mut alone);
-            let got = R::validate_in_group(&group, fields, &ctx(), &mut ids);
-            assert_eq!(got, expected, "{fields:?}");
-        }
-    }
-
-    #[test]
-    fn a_row_in_its_group_is_validated_as_on_its_own() {
-        let first = ["R1", "W1", "2024-05-01", "STSS", "3", "4"];
-        let mut variants = Vec::new();
-        for (item, value) in [
-            ("1", "1"),
-            ("17", "5"),
-            ("18", "3"),
-            ("0", "3"),
-            ("x", "3"),
-            ("", "3"),
-            ("2", ""),
-            ("2", "6"),
-            ("2", "2.5"),
-            ("", ""),
-            ("99", "x"),
-        ] {
-            let mut row = first.to_vec();
-            (row[4], row[5]) = (item, value);
-            variants.push(row);
-        }
-        group_agrees::<SurveyRow>(&first, &variants);
-
-        let first = ["S1", "W1", "W9", "2024-05-01", "60", "GROUP", "RETENTION"];
-        let variants: Vec<Vec<&str>> = ["W2", "W1", "", "bad id!", "ALL", "W3"]
-            .iter()
-            .map(|&worker| {
-                let mut row = first.to_vec();
-                row[1] = worker;
-                row
-            })
-            .collect();
-        group_agrees::<SessionRow>(&first, &variants);
-    }
-
-    #[test]
-    fn a_date_parsed_again_gives_what_parsing_gives() {
-        // Repeats, near misses (same bytes, other length; a bad date between good ones)
-        // and texts too long for the key all parse as parse_date parses them.
-        let texts = [
-            "2024-02-29",
-            "2024-02-29",
-            "2023-02-29",
-            "2024-02-29",
-            "2/29/2024",
-            "2/29/2024",
-            "2/29/202",
-            "2/29/20244",
-            "2024-02-29 ",
-            "2024-02-29 00:00:00",
-            "2024-02-29",
-            "12/31/1999",
-            "12/31/1999",
-        ];
-        for text in texts {
-            assert_eq!(parse_date_again(text), parse_date(text), "{text:?}");
-        }
-        assert_eq!(parse_date_again("2023-02-29"), None);
     }
 
     #[test]
@@ -768,7 +687,7 @@ mod tests {
                 "",
             ],
             &ctx(),
-            &mut Interner::default(),
+            &mut PlainLookup::default(),
         );
         assert_eq!(t.unwrap_err().reason, Reason::UnknownCode);
         let ok = JobRow::validate(
@@ -783,14 +702,14 @@ mod tests {
                 "",
             ],
             &ctx(),
-            &mut Interner::default(),
+            &mut PlainLookup::default(),
         )
         .unwrap();
         assert_eq!((ok.office, ok.reason), (None, Some(TermReason::Voluntary)));
         let ok = JobRow::validate(
             &["W1", "2024-01-01", "TRANSFER", "O2", "", "", "nonsense", ""],
             &ctx(),
-            &mut Interner::default(),
+            &mut PlainLookup::default(),
         )
         .unwrap();
         assert_eq!(ok.reason, None);
@@ -839,7 +758,7 @@ mod tests {
 
     #[test]
     fn survey_item_range_depends_on_instrument() {
-        let ok = |f: &[&str]| SurveyRow::validate(f, &ctx(), &mut Interner::default());
+        let ok = |f: &[&str]| SurveyRow::validate(f, &ctx(), &mut PlainLookup::default());
         assert!(ok(&["R1", "W1", "2024-01-01", "STSS", "17", "5"]).is_ok());
         assert_eq!(
             ok(&["R1", "W1", "2024-01-01", "STSS", "18", "5"])
@@ -870,7 +789,7 @@ mod tests {
 
     #[test]
     fn enrollment_end_may_be_future_but_not_before_start() {
-        let v = |f: &[&str]| EnrollmentRow::validate(f, &ctx(), &mut Interner::default());
+        let v = |f: &[&str]| EnrollmentRow::validate(f, &ctx(), &mut PlainLookup::default());
         let row = v(&[
             "W1",
             "RESILIENCE_ALLIANCE",
@@ -909,7 +828,7 @@ mod tests {
             JobRow::validate(
                 &["W1", "2024-01-01", "HIRE", "O1", "OTHER", fte, "", ""],
                 &ctx(),
-                &mut Interner::default(),
+                &mut PlainLookup::default(),
             )
         };
         assert_eq!(v("1").unwrap().fte, Some(Decimal(1.0)));

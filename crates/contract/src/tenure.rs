@@ -1,5 +1,7 @@
 //! Tenure bands of CONTRACT.md section 3: tenure on d = d - spell_start in days.
 
+use crate::date::Day;
+
 /// A tenure band. The derive order is the contract's band order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TenureBand {
@@ -43,8 +45,7 @@ impl TenureBand {
     }
 
     /// The band's tenure days, first and last (inclusive); 05y+ has no last day, shown as
-    /// `i32::MAX`. The SQL layers join these ranges (`src_tenure_bands`) rather than
-    /// repeat the edges.
+    /// `i32::MAX`.
     pub fn tenure_days(self) -> (i32, i32) {
         match self {
             TenureBand::M00To06 => (0, FROM_06M - 1),
@@ -53,6 +54,23 @@ impl TenureBand {
             TenureBand::Y02To05 => (FROM_02Y, FROM_05Y - 1),
             TenureBand::Y05Plus => (FROM_05Y, i32::MAX),
         }
+    }
+
+    /// The days `from..=to` of one assignment, in a spell that started on `spell_start`,
+    /// split by the band held on each (tenure on d = d - spell_start): the band, its first
+    /// and its last day among them, in band order. This is the one definition of "the
+    /// band on day d" that the SQL layers join (`src_worker_band_ranges`).
+    pub fn ranges(
+        spell_start: Day,
+        from: Day,
+        to: Day,
+    ) -> impl Iterator<Item = (TenureBand, Day, Day)> {
+        TenureBand::ALL.into_iter().filter_map(move |band| {
+            let (first, last) = band.tenure_days();
+            let lo = from.0.max(spell_start.0.saturating_add(first));
+            let hi = to.0.min(spell_start.0.saturating_add(last));
+            (lo <= hi).then_some((band, Day(lo), Day(hi)))
+        })
     }
 
     /// The published label.
@@ -131,5 +149,53 @@ mod tests {
         }
         assert_eq!(Y02To05.tenure_days(), (730, 1825));
         assert_eq!(next, i32::MAX);
+    }
+
+    /// A spell's days split by band: every day of the assignment lies in exactly one
+    /// range, that of its band, and the ranges come in band order.
+    #[test]
+    fn an_assignment_splits_into_the_band_of_each_day() {
+        let start = Day::from_ymd(2020, 3, 1).unwrap();
+        for (from, to) in [
+            (0, 0),
+            (0, 3000),
+            (100, 400),
+            (182, 183),
+            (365, 365),
+            (1900, 1950),
+        ] {
+            let (from, to) = (Day(start.0 + from), Day(start.0 + to));
+            let ranges: Vec<_> = TenureBand::ranges(start, from, to).collect();
+            let mut covered = 0;
+            for d in from.0..=to.0 {
+                let band = TenureBand::from_tenure_days(d - start.0);
+                let holding: Vec<_> = ranges
+                    .iter()
+                    .filter(|(_, lo, hi)| (lo.0..=hi.0).contains(&d))
+                    .collect();
+                assert_eq!(holding.len(), 1, "day {d}");
+                assert_eq!(holding[0].0, band, "day {d}");
+                covered += 1;
+            }
+            let days: i32 = ranges.iter().map(|(_, lo, hi)| hi.0 - lo.0 + 1).sum();
+            assert_eq!(days, covered);
+            assert!(
+                ranges
+                    .windows(2)
+                    .all(|w| w[0].0 < w[1].0 && w[0].2.0 + 1 == w[1].1.0)
+            );
+        }
+        // By hand: tenure 100..400 is 00-06m to day 182, 06-12m to 364, then 01-02y.
+        let got: Vec<_> = TenureBand::ranges(start, Day(start.0 + 100), Day(start.0 + 400))
+            .map(|(b, lo, hi)| (b, lo.0 - start.0, hi.0 - start.0))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (M00To06, 100, 182),
+                (M06To12, 183, 364),
+                (Y01To02, 365, 400)
+            ]
+        );
     }
 }

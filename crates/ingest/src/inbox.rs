@@ -15,7 +15,7 @@ use crate::roster::{OfficeSet, Roster};
 use crate::sources::{ingest_job_history, ingest_offices};
 use crate::validate::{Context, Outcome, QuarantineRow, ingest};
 use retention_contract::rows::{
-    EnrollmentRow, JobRow, OfficeRow, RowContext, SessionRow, SnapshotRow, SourceRow, SurveyRow,
+    EnrollmentRow, JobRow, OfficeRow, RowContext, SessionRow, SnapshotRow, SurveyRow,
 };
 use retention_contract::{Day, Reason, Source};
 use std::collections::BTreeMap;
@@ -419,7 +419,7 @@ fn size(file: &SourceFile) -> u64 {
     std::fs::metadata(&file.path).map_or(0, |m| m.len())
 }
 
-fn read_one<R: SourceRow>(
+fn read_one<R: crate::fast::Grouped>(
     file: SourceFile,
     ctx: &Context<'_>,
     progress: &(dyn Fn(u64) + Sync),

@@ -176,10 +176,11 @@ fn scan<R: SourceRow>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fast::FastLookup;
+    use retention_contract::Day;
     use retention_contract::rows::{RowContext, SnapshotRow};
-    use retention_contract::{Day, Interner};
 
-    fn snapshot(ids: &mut Interner, worker: &str, date: &str, cases: &str) -> SnapshotRow {
+    fn snapshot(ids: &mut FastLookup, worker: &str, date: &str, cases: &str) -> SnapshotRow {
         let ctx = RowContext {
             as_of: Day::from_ymd(2030, 1, 1).unwrap(),
         };
@@ -213,7 +214,7 @@ mod tests {
 
     #[test]
     fn rising_rows_are_new_and_repeats_name_the_earliest_row() {
-        let mut ids = Interner::default();
+        let mut ids = FastLookup::default();
         let rows = vec![
             snapshot(&mut ids, "W1", "2024-01-01", "5"),
             snapshot(&mut ids, "W1", "2024-01-08", "5"),
@@ -246,7 +247,7 @@ mod tests {
         // A worker with 100 weekly snapshots listed newest first, so every row after the
         // first is below the group's largest date and the group is hashed at row 34;
         // then repeats of rows 0, 50 and 99, one with another value.
-        let mut ids = Interner::default();
+        let mut ids = FastLookup::default();
         let date = |i: i32| Day(Day::from_ymd(2024, 1, 1).unwrap().0 + 7 * i).to_string();
         let mut rows: Vec<_> = (0..100)
             .rev()

@@ -8,10 +8,12 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod fast;
 pub mod frame;
 pub mod guards;
 pub mod inbox;
 pub mod input;
+pub mod intern;
 mod keys;
 pub mod roster;
 pub mod sources;
@@ -24,6 +26,7 @@ pub use inbox::{
     WhileReading, ingest_inbox,
 };
 pub use input::{Format, SourceFile, locate};
+pub use intern::Interner;
 pub use roster::{OfficeSet, Roster};
 pub use sources::{ingest_job_history, ingest_offices};
 pub use validate::{Context, Outcome, QuarantineRow, ingest};

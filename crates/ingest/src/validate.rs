@@ -10,12 +10,13 @@
 //! applied afterwards by the job_history step.
 
 use crate::error::IngestError;
+use crate::fast::{FastLookup, Grouped};
 use crate::input::{SourceFile, SourceReader};
+use crate::intern::{Interner, same_text};
 use crate::keys::KeyIndex;
 use crate::roster::{OfficeSet, Roster};
-use retention_contract::intern::same_text;
-use retention_contract::rows::{Refusal, RowContext, SourceRow};
-use retention_contract::{Day, Instrument, Interner, Reason, Source, Sym};
+use retention_contract::rows::{Refusal, RowContext};
+use retention_contract::{Day, Instrument, Reason, Source, Sym};
 use std::path::PathBuf;
 
 /// One refused row, as published in the `quarantine` table.
@@ -57,7 +58,7 @@ pub struct Outcome<R> {
     pub rows_read: u64,
     /// Accepted rows, in file order.
     pub accepted: Vec<R>,
-    /// The latest [`SourceRow::activity_date`] of the accepted rows (the *stale* run
+    /// The latest [`retention_contract::rows::SourceRow::activity_date`] of the accepted rows (the *stale* run
     /// guard), kept as rows are accepted so that no second pass over them is needed.
     pub latest_activity: Option<Day>,
     /// Line of each accepted row.
@@ -94,7 +95,7 @@ impl<R> Outcome<R> {
 }
 
 /// Reads and validates one source file.
-pub fn ingest<R: SourceRow>(
+pub fn ingest<R: Grouped>(
     file: SourceFile,
     ctx: &Context<'_>,
     keep_raw: bool,
@@ -119,7 +120,7 @@ pub fn ingest<R: SourceRow>(
             )
         })
         .collect();
-    let mut ids = Interner::default();
+    let mut lookup = FastLookup::default();
     let mut candidates: Vec<R> = Vec::new();
     let mut candidate_lines: Vec<u32> = Vec::new();
     let mut accepted_flags: Vec<bool> = Vec::new();
@@ -163,8 +164,10 @@ pub fn ingest<R: SourceRow>(
                 // Distinct ids grow about in proportion to rows (session ids are nearly
                 // all new; response ids every dozen rows): room for as many as the first
                 // records suggest spares the interner's rehashing as it grows.
-                let per_row = ids.len() as f64 / 4096.0;
-                ids.reserve(((estimate as f64 * per_row * 1.1) as usize).saturating_sub(ids.len()));
+                let per_row = lookup.ids.len() as f64 / 4096.0;
+                lookup.ids.reserve(
+                    ((estimate as f64 * per_row * 1.1) as usize).saturating_sub(lookup.ids.len()),
+                );
             }
         }
         let line = rec.line;
@@ -225,9 +228,9 @@ pub fn ingest<R: SourceRow>(
         });
         let validated = match &group {
             Some(group) if in_group => {
-                R::validate_in_group(group, &fields[..width], &ctx.row, &mut ids)
+                R::validate_in_group(group, &fields[..width], &ctx.row, &mut lookup)
             }
-            _ => R::validate(&fields[..width], &ctx.row, &mut ids),
+            _ => R::validate(&fields[..width], &ctx.row, &mut lookup),
         };
         let row = match validated {
             Ok(row) => {
@@ -293,8 +296,8 @@ pub fn ingest<R: SourceRow>(
                     let what = if first.0 != header.0 {
                         format!(
                             "worker_id {:?} differs from {:?}",
-                            ids.resolve(header.0),
-                            ids.resolve(first.0)
+                            lookup.ids.resolve(header.0),
+                            lookup.ids.resolve(first.0)
                         )
                     } else if first.1 != header.1 {
                         format!("administered_on {} differs from {}", header.1, first.1)
@@ -307,7 +310,7 @@ pub fn ingest<R: SourceRow>(
                     };
                     let detail = format!(
                         "response_id {:?}: {what} on its first row",
-                        ids.resolve(response)
+                        lookup.ids.resolve(response)
                     );
                     quarantine.push(refuse(Reason::InconsistentResponse, detail));
                     continue;
@@ -318,7 +321,7 @@ pub fn ingest<R: SourceRow>(
 
         // Rule 12: the office must be an accepted office.
         if let (Some(office), Some(offices)) = (office, ctx.offices) {
-            let id = ids.resolve(office);
+            let id = lookup.ids.resolve(office);
             if offices.get(id).is_none() {
                 quarantine.push(refuse(
                     Reason::UnknownOffice,
@@ -332,14 +335,14 @@ pub fn ingest<R: SourceRow>(
         if let (Some((worker, day)), Some(roster)) = (employment, ctx.roster) {
             let slot = worker.0 as usize;
             if roster_index.len() <= slot {
-                roster_index.resize(ids.len(), NOT_LOOKED_UP);
+                roster_index.resize(lookup.ids.len(), NOT_LOOKED_UP);
             }
             if roster_index[slot] == NOT_LOOKED_UP {
-                roster_index[slot] = roster.worker(ids.resolve(worker)).unwrap_or(UNKNOWN);
+                roster_index[slot] = roster.worker(lookup.ids.resolve(worker)).unwrap_or(UNKNOWN);
             }
             let w = roster_index[slot];
             if w == UNKNOWN {
-                let id = ids.resolve(worker);
+                let id = lookup.ids.resolve(worker);
                 quarantine.push(refuse(
                     Reason::UnknownWorker,
                     format!("worker_id {id:?} has no accepted job_history row"),
@@ -357,7 +360,7 @@ pub fn ingest<R: SourceRow>(
                 false
             };
             if !employed {
-                let id = ids.resolve(worker);
+                let id = lookup.ids.resolve(worker);
                 let column = source
                     .columns()
                     .iter()
@@ -391,7 +394,7 @@ pub fn ingest<R: SourceRow>(
     candidate_lines.retain(|_| *flags.next().expect("one flag per candidate"));
     let mut flags = accepted_flags.iter();
     candidates.retain(|_| *flags.next().expect("one flag per candidate"));
-    roster_index.resize(ids.len(), NOT_LOOKED_UP);
+    roster_index.resize(lookup.ids.len(), NOT_LOOKED_UP);
     let worker_of = roster_index
         .into_iter()
         .map(|w| (w < UNKNOWN).then_some(w))
@@ -405,7 +408,7 @@ pub fn ingest<R: SourceRow>(
         lines: candidate_lines,
         raws,
         quarantine,
-        ids,
+        ids: lookup.ids,
         worker_of,
         warnings,
         latest_activity,

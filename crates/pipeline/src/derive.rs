@@ -704,8 +704,8 @@ fn worker_months_of(inputs: &MonthInputs<'_>, workers: &[u32]) -> RecordBatch {
 mod tests {
     use super::*;
     use arrow::util::display::array_value_to_string;
+    use retention_contract::Sym;
     use retention_contract::history::{Segment, Spell};
-    use retention_contract::intern::Sym;
 
     fn day(y: i32, m: u32, d: u32) -> Day {
         Day::from_ymd(y, m, d).unwrap()

@@ -78,9 +78,9 @@ macro_rules! model {
 /// The pipeline's models: every model comes after the models it reads.
 pub const MODELS: &[Model] = &[
     model!("staging", "stg_periods"),
-    model!("staging", "stg_tenure_bands"),
     model!("staging", "stg_offices"),
     model!("staging", "stg_worker_segments"),
+    model!("staging", "stg_worker_band_ranges"),
     model!("staging", "stg_worker_spells"),
     model!("staging", "stg_caseload_sides"),
     model!("staging", "stg_survey_scores"),
@@ -89,7 +89,6 @@ pub const MODELS: &[Model] = &[
     // those that free a large input (survey_scores, worker_months, the caseload sums)
     // first, which keeps the stage's peak memory down, then the longest first, so that
     // no long model is left to run alone at the end while the other core idles.
-    model!("intermediate", "int_worker_band_ranges"),
     model!("intermediate", "int_survey_measures"),
     model!("intermediate", "int_supervision_eligible_months"),
     model!("intermediate", "int_caseload_groups"),

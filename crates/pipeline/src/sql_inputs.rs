@@ -86,28 +86,103 @@ pub fn periods(as_of: Day, history_months: u32) -> RecordBatch {
     )
 }
 
-/// `src_tenure_bands`: each tenure band with its first and last tenure day (CONTRACT.md
-/// section 3, from [`TenureBand::tenure_days`]; the last band ends at `i32::MAX`). The
-/// columns are Int64 so that `spell_start_day + tenure_to` cannot overflow.
-pub fn tenure_bands() -> RecordBatch {
-    let mut band = StringBuilder::new();
-    let (mut from, mut to) = (Int64Builder::new(), Int64Builder::new());
-    for b in TenureBand::ALL {
-        let (first, last) = b.tenure_days();
-        band.append_value(b.label());
-        from.append_value(i64::from(first));
-        to.append_value(i64::from(last));
+/// `src_worker_band_ranges`: each assignment of `src_worker_segments` split by the tenure
+/// band held on each of its days ([`TenureBand::ranges`], the contract's one definition
+/// of the band on day d): the worker, spell, office, role and fte with the band and its
+/// first and last day (`range_from`, `range_to`). Every SQL model that places a day in
+/// an office and band joins these ranges.
+///
+/// Made from the segments batch rather than from the roster so that the SQL tests, whose
+/// fixtures write `src_worker_segments` by hand, get their ranges from this same
+/// function; the columns are cast to the types below first (a fixture's integers are
+/// Int64).
+pub fn worker_band_ranges(segments: &RecordBatch) -> RecordBatch {
+    use arrow::array::AsArray;
+    use arrow::datatypes::{Float64Type, Int32Type, Int64Type};
+    let column = |name: &str, to: &DataType| {
+        let c = segments
+            .column_by_name(name)
+            .unwrap_or_else(|| panic!("src_worker_segments has {name}"));
+        arrow::compute::cast(c, to).expect("a segments column casts to its type")
+    };
+    let (worker, spell_no) = (
+        column("worker", &DataType::Int32),
+        column("spell_no", &DataType::Int64),
+    );
+    let (start, from, to) = (
+        column("spell_start_day", &DataType::Int32),
+        column("from_day", &DataType::Int32),
+        column("to_day", &DataType::Int32),
+    );
+    let (key, office, role) = (
+        column("worker_key", &DataType::Utf8),
+        column("office_id", &DataType::Utf8),
+        column("role", &DataType::Utf8),
+    );
+    let fte = column("fte", &DataType::Float64);
+    let (worker, spell_no) = (
+        worker.as_primitive::<Int32Type>(),
+        spell_no.as_primitive::<Int64Type>(),
+    );
+    let (start, from, to) = (
+        start.as_primitive::<Int32Type>(),
+        from.as_primitive::<Int32Type>(),
+        to.as_primitive::<Int32Type>(),
+    );
+    let (key, office, role) = (
+        key.as_string::<i32>(),
+        office.as_string::<i32>(),
+        role.as_string::<i32>(),
+    );
+    let fte = fte.as_primitive::<Float64Type>();
+    let n = segments.num_rows();
+    let mut out_worker = Int32Builder::with_capacity(n * 2);
+    let mut out_key = StringBuilder::new();
+    let mut out_spell = Int64Builder::with_capacity(n * 2);
+    let mut out_office = StringBuilder::new();
+    let mut out_role = StringBuilder::new();
+    let mut out_fte = Float64Builder::with_capacity(n * 2);
+    let mut out_band = StringBuilder::new();
+    let (mut out_from, mut out_to) = (
+        Int32Builder::with_capacity(n * 2),
+        Int32Builder::with_capacity(n * 2),
+    );
+    for i in 0..n {
+        let ranges = TenureBand::ranges(Day(start.value(i)), Day(from.value(i)), Day(to.value(i)));
+        for (band, first, last) in ranges {
+            out_worker.append_value(worker.value(i));
+            out_key.append_value(key.value(i));
+            out_spell.append_value(spell_no.value(i));
+            out_office.append_value(office.value(i));
+            out_role.append_value(role.value(i));
+            out_fte.append_value(fte.value(i));
+            out_band.append_value(band.label());
+            out_from.append_value(first.0);
+            out_to.append_value(last.0);
+        }
     }
     batch(
         vec![
+            Field::new("worker", DataType::Int32, false),
+            Field::new("worker_key", DataType::Utf8, false),
+            Field::new("spell_no", DataType::Int64, false),
+            Field::new("office_id", DataType::Utf8, false),
+            Field::new("role", DataType::Utf8, false),
+            Field::new("fte", DataType::Float64, false),
             Field::new("tenure_band", DataType::Utf8, false),
-            Field::new("tenure_from", DataType::Int64, false),
-            Field::new("tenure_to", DataType::Int64, false),
+            Field::new("range_from", DataType::Int32, false),
+            Field::new("range_to", DataType::Int32, false),
         ],
         vec![
-            Arc::new(band.finish()),
-            Arc::new(from.finish()),
-            Arc::new(to.finish()),
+            Arc::new(out_worker.finish()),
+            Arc::new(out_key.finish()),
+            Arc::new(out_spell.finish()),
+            Arc::new(out_office.finish()),
+            Arc::new(out_role.finish()),
+            Arc::new(out_fte.finish()),
+            Arc::new(out_band.finish()),
+            Arc::new(out_from.finish()),
+            Arc::new(out_to.finish()),
         ],
     )
 }
@@ -391,6 +466,12 @@ pub(crate) fn build(
     offices: &RecordBatch,
 ) -> Vec<SqlInput> {
     let as_of = request.as_of;
+    let segments = worker_segments(
+        checked.roster(),
+        &derived.names,
+        checked.office_set(),
+        as_of,
+    );
     vec![
         SqlInput::new("offices", vec![offices.clone()]),
         SqlInput::new("worker_spells", vec![derived.spells.clone()]),
@@ -438,16 +519,11 @@ pub(crate) fn build(
             "src_periods",
             vec![periods(as_of, request.config.settings.history_months)],
         ),
-        SqlInput::new("src_tenure_bands", vec![tenure_bands()]),
         SqlInput::new(
-            "src_worker_segments",
-            vec![worker_segments(
-                checked.roster(),
-                &derived.names,
-                checked.office_set(),
-                as_of,
-            )],
+            "src_worker_band_ranges",
+            vec![worker_band_ranges(&segments)],
         ),
+        SqlInput::new("src_worker_segments", vec![segments]),
         SqlInput::new(
             "src_caseload_sides",
             vec![caseload_sides(

@@ -23,11 +23,8 @@
 //! order), the run is moved into the main table once and interning goes on as before.
 
 use hashbrown::{DefaultHashBuilder, HashTable};
+use retention_contract::Sym;
 use std::hash::BuildHasher;
-
-/// An interned id: an index into the [`Interner`] that produced it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Sym(pub u32);
 
 /// Assigns each distinct string a [`Sym`], in order of first appearance.
 #[derive(Debug, Default, Clone)]
