@@ -42,14 +42,18 @@ impl AsyncDB for Models {
             // holds the tables it read when created, so a file that replaces an input
             // calls this again, which replaces every view. The band ranges are made from
             // the file's segments by the pipeline's own function, never written by hand.
-            let segments = self.ctx.table("src_worker_segments").await?;
-            let schema = segments.schema().inner().clone();
-            let segments = arrow::compute::concat_batches(&schema, &segments.collect().await?)?;
-            self.ctx.deregister_table("src_worker_band_ranges")?;
-            self.ctx.register_batch(
-                "src_worker_band_ranges",
-                retention_pipeline::sql_inputs::worker_band_ranges(&segments),
-            )?;
+            // A file without segments has no ranges either (the models that read them
+            // then fail to plan, as they should).
+            if self.ctx.table_exist("src_worker_segments")? {
+                let segments = self.ctx.table("src_worker_segments").await?;
+                let schema = segments.schema().inner().clone();
+                let segments = arrow::compute::concat_batches(&schema, &segments.collect().await?)?;
+                self.ctx.deregister_table("src_worker_band_ranges")?;
+                self.ctx.register_batch(
+                    "src_worker_band_ranges",
+                    retention_pipeline::sql_inputs::worker_band_ranges(&segments),
+                )?;
+            }
             for m in MODELS {
                 self.ctx
                     .sql(&format!("create or replace view {} as {}", m.name, m.sql))

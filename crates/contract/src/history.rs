@@ -12,7 +12,7 @@ use crate::rows::JobRow;
 pub struct Segment {
     /// First day of the assignment.
     pub from: Day,
-    /// Office (symbol of the job_history interner).
+    /// Office (its symbol from the job_history validation's `Lookup`).
     pub office: Sym,
     /// Role.
     pub role: Role,
@@ -31,6 +31,14 @@ pub struct Spell {
     pub end_reason: Option<TermReason>,
     /// Assignments in date order; the first starts on `start`.
     pub segments: Vec<Segment>,
+}
+
+/// The spell of a worker's `spells` (in start order, as [`replay`] gives them) in which
+/// the worker is employed on `day` (CONTRACT.md section 3, ignoring as-of); None when
+/// not employed that day.
+pub fn spell_on(spells: &[Spell], day: Day) -> Option<&Spell> {
+    let i = spells.partition_point(|s| s.start <= day);
+    spells[..i].last().filter(|s| s.contains(day))
 }
 
 impl Spell {

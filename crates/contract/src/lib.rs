@@ -12,6 +12,7 @@ pub mod date;
 pub mod field;
 pub mod history;
 pub mod lookup;
+pub mod period;
 pub mod reason;
 pub mod rows;
 pub mod scoring;

@@ -154,8 +154,14 @@ impl<'a, L: Lookup> Check<'a, L> {
         column.requirement == Requirement::Required
     }
 
-    /// An id column, required as declared.
+    /// An id column, required as declared (a conditional column uses [`Check::id_when`]).
     pub fn id(&mut self, column: Column) -> Option<&'a str> {
+        debug_assert_ne!(
+            column.requirement,
+            Requirement::Conditional,
+            "{}",
+            column.name
+        );
         self.id_when(column, Self::required(column), "")
     }
 
@@ -175,6 +181,12 @@ impl<'a, L: Lookup> Check<'a, L> {
 
     /// A text column, required as declared.
     pub fn text(&mut self, column: Column) -> Option<&'a str> {
+        debug_assert_ne!(
+            column.requirement,
+            Requirement::Conditional,
+            "{}",
+            column.name
+        );
         debug_assert_eq!(column.kind, Kind::Text, "{}", column.name);
         self.present(column, Self::required(column), "")
     }
@@ -255,13 +267,20 @@ impl<'a, L: Lookup> Check<'a, L> {
         }
     }
 
-    /// A code column, required as declared: `parse` reads it, `allowed` lists the codes.
+    /// A code column, required as declared (a conditional column uses
+    /// [`Check::code_when`]): `parse` reads it, `allowed` lists the codes.
     pub fn code<T>(
         &mut self,
         column: Column,
         parse: fn(&str) -> Option<T>,
         allowed: &str,
     ) -> Option<T> {
+        debug_assert_ne!(
+            column.requirement,
+            Requirement::Conditional,
+            "{}",
+            column.name
+        );
         self.code_when(column, Self::required(column), "", parse, allowed)
     }
 
@@ -318,7 +337,7 @@ impl SourceRow for OfficeRow {
         let region = c.text(col!("region"));
         let standard = c.int(col!("caseload_standard"));
         c.finish(|ids| OfficeRow {
-            office_id: ids.recurring(0, office_id.expect("checked")),
+            office_id: ids.recurring(col!("office_id").index, office_id.expect("checked")),
             office_name: office_name.expect("checked").into(),
             region: region.map(Into::into),
             caseload_standard: standard.expect("checked") as u8,
@@ -394,14 +413,14 @@ impl SourceRow for JobRow {
         };
         let supervisor = c.id(col!("supervisor_id"));
         c.finish(|ids| JobRow {
-            worker: ids.recurring(0, worker.expect("checked")),
+            worker: ids.recurring(col!("worker_id").index, worker.expect("checked")),
             date: date.expect("checked"),
             action: action.expect("checked"),
-            office: office.map(|o| ids.recurring(3, o)),
+            office: office.map(|o| ids.recurring(col!("office_id").index, o)),
             role,
             fte,
             reason,
-            supervisor: supervisor.map(|s| ids.recurring(7, s)),
+            supervisor: supervisor.map(|s| ids.recurring(col!("supervisor_id").index, s)),
         })
     }
     fn activity_date(&self) -> Option<Day> {
@@ -444,7 +463,7 @@ impl SourceRow for SnapshotRow {
         let new = c.int(col!("new_assignments"));
         let removals = c.int(col!("removals"));
         c.finish(|ids| SnapshotRow {
-            worker: ids.recurring(0, worker.expect("checked")),
+            worker: ids.recurring(col!("worker_id").index, worker.expect("checked")),
             date: date.expect("checked"),
             active_cases: active.expect("checked") as u16,
             new_assignments: new.map(|n| n as u16),
@@ -501,9 +520,9 @@ impl SourceRow for SessionRow {
         );
         let focus = c.code(col!("focus"), Focus::parse, Focus::allowed());
         c.finish(|ids| SessionRow {
-            session: ids.one_off(0, session.expect("checked")),
-            worker: ids.recurring(1, worker.expect("checked")),
-            supervisor: supervisor.map(|s| ids.recurring(2, s)),
+            session: ids.one_off(col!("session_id").index, session.expect("checked")),
+            worker: ids.recurring(col!("worker_id").index, worker.expect("checked")),
+            supervisor: supervisor.map(|s| ids.recurring(col!("supervisor_id").index, s)),
             date: date.expect("checked"),
             minutes: minutes.expect("checked") as u16,
             format: format.expect("checked"),
@@ -561,8 +580,8 @@ impl SourceRow for SurveyRow {
         let item = c.int_up_to(col!("item"), SurveyRow::last_item(instrument));
         let value = c.int(col!("value"));
         c.finish(|ids| SurveyRow {
-            response: ids.one_off(0, response.expect("checked")),
-            worker: ids.recurring(1, worker.expect("checked")),
+            response: ids.one_off(col!("response_id").index, response.expect("checked")),
+            worker: ids.recurring(col!("worker_id").index, worker.expect("checked")),
             date: date.expect("checked"),
             instrument: instrument.expect("checked"),
             item: item.expect("checked") as u8,
@@ -629,9 +648,9 @@ impl SourceRow for EnrollmentRow {
         let offered = c.int(col!("sessions_offered"));
         let attended = c.int_up_to(col!("sessions_attended"), offered.unwrap_or(i64::MAX));
         c.finish(|ids| EnrollmentRow {
-            worker: ids.recurring(0, worker.expect("checked")),
+            worker: ids.recurring(col!("worker_id").index, worker.expect("checked")),
             program: program.expect("checked"),
-            cohort: ids.recurring(2, cohort.expect("checked")),
+            cohort: ids.recurring(col!("cohort_id").index, cohort.expect("checked")),
             start: start.expect("checked"),
             end,
             offered: offered.map(|n| n as u16),

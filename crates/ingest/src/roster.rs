@@ -76,7 +76,9 @@ impl Roster {
         }
     }
 
-    /// Whether `worker` was employed on `day` (in some spell, ignoring as-of).
+    /// Whether `worker` was employed on `day` (in some spell, ignoring as-of). Answered
+    /// from the contiguous copy of the spells' days; a test requires the contract's
+    /// answer ([`Roster::spell_on`]) for every day around every spell.
     pub fn employed_on(&self, worker: u32, day: Day) -> bool {
         self.period_on(worker, day).is_some()
     }
@@ -95,11 +97,10 @@ impl Roster {
         self.index.get(id).copied()
     }
 
-    /// The spell of `worker` containing `day`.
+    /// The spell of `worker` containing `day` (the contract's
+    /// [`retention_contract::history::spell_on`]).
     pub fn spell_on(&self, worker: u32, day: Day) -> Option<&Spell> {
-        let spells = &self.spells[worker as usize];
-        let i = spells.partition_point(|s| s.start <= day);
-        spells[..i].last().filter(|s| s.contains(day))
+        retention_contract::history::spell_on(&self.spells[worker as usize], day)
     }
 
     /// Office index of `worker` on `day`, if employed.
@@ -159,5 +160,17 @@ mod tests {
             [false, true, false]
         );
         assert_eq!(roster.worker("W3"), Some(2));
+        // The contiguous copy answers as the contract's spell_on does, on every day.
+        for w in 0..3 {
+            for d in 0..500 {
+                let period = roster.period_on(w, Day(d));
+                let spell = roster.spell_on(w, Day(d));
+                assert_eq!(
+                    period,
+                    spell.map(|s| (s.start, s.end.unwrap_or(Day(i32::MAX)))),
+                    "worker {w}, day {d}"
+                );
+            }
+        }
     }
 }

@@ -6,7 +6,6 @@
 
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::{Float64Type, Int64Type};
-use retention_contract::Day;
 
 /// Headline numbers of one office over the trailing 12 months.
 #[derive(Debug, Clone, PartialEq)]
@@ -237,12 +236,6 @@ pub fn backtest(evaluation: &RecordBatch) -> Option<Backtest> {
         })
 }
 
-/// First day of the trailing-12-month period ending on `as_of`: as-of minus 12 calendar
-/// months (clamped to the month's end) plus one day.
-pub fn trailing_start(as_of: Day) -> Day {
-    as_of.add_months(-12).add_days(1)
-}
-
 /// Per-office headlines in office order, from the published `office_indicators`.
 pub fn office_headlines(indicators: &RecordBatch) -> Vec<OfficeHeadline> {
     let col = |name: &str| column(indicators, "office_indicators", name).clone();
@@ -412,23 +405,6 @@ mod tests {
             }
             .median(),
             None
-        );
-    }
-
-    #[test]
-    fn trailing_period_clamps_to_month_end() {
-        // 2024-02-29 minus 12 months = 2023-02-28, plus one day.
-        assert_eq!(
-            trailing_start(Day::from_ymd(2024, 2, 29).unwrap()),
-            Day::from_ymd(2023, 3, 1).unwrap()
-        );
-        assert_eq!(
-            trailing_start(Day::from_ymd(2025, 6, 30).unwrap()),
-            Day::from_ymd(2024, 7, 1).unwrap()
-        );
-        assert_eq!(
-            trailing_start(Day::from_ymd(2024, 3, 31).unwrap()),
-            Day::from_ymd(2023, 4, 1).unwrap()
         );
     }
 }

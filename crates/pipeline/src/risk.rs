@@ -474,7 +474,7 @@ fn spell_months(spell: &Spell, cutoff: Day, window: (i32, i32)) -> Option<(i32, 
 /// and the last whole month.
 fn training_window(inputs: &RiskInputs<'_>, cutoff: Day) -> (i32, i32) {
     (
-        crate::sql_inputs::window_start(cutoff, inputs.history_months).month_index(),
+        retention_contract::period::window_start(cutoff, inputs.history_months).month_index(),
         last_complete_month_start(cutoff).month_index(),
     )
 }

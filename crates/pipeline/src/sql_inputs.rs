@@ -23,12 +23,6 @@ fn batch(fields: Vec<Field>, columns: Vec<ArrayRef>) -> RecordBatch {
         .expect("columns match their schema")
 }
 
-/// First day of the history window: the 1st of the month `history_months - 1` months
-/// before as-of's month.
-pub fn window_start(as_of: Day, history_months: u32) -> Day {
-    as_of.month_start().add_months(1 - history_months as i32)
-}
-
 /// `src_periods`: each month of the history window (ending on its last day or as-of),
 /// and the trailing 12 months ending on as-of (CONTRACT.md section 5). A month also
 /// carries its calendar month's last day, even past as-of (the trailing period: its
@@ -48,7 +42,7 @@ pub fn periods(as_of: Day, history_months: u32) -> RecordBatch {
         calendar_end_day.append_value(calendar_end.0);
         days.append_value(i64::from(e.0 - s.0 + 1));
     };
-    let mut month = window_start(as_of, history_months);
+    let mut month = retention_contract::period::window_start(as_of, history_months);
     while month <= as_of {
         push(
             "month",
@@ -60,7 +54,7 @@ pub fn periods(as_of: Day, history_months: u32) -> RecordBatch {
     }
     push(
         "trailing_12m",
-        crate::headline::trailing_start(as_of),
+        retention_contract::period::trailing_start(as_of),
         as_of,
         as_of,
     );
@@ -103,7 +97,13 @@ pub fn worker_band_ranges(segments: &RecordBatch) -> RecordBatch {
         let c = segments
             .column_by_name(name)
             .unwrap_or_else(|| panic!("src_worker_segments has {name}"));
-        arrow::compute::cast(c, to).expect("a segments column casts to its type")
+        assert_eq!(c.null_count(), 0, "src_worker_segments.{name} has no nulls");
+        let strict = arrow::compute::CastOptions {
+            safe: false,
+            ..Default::default()
+        };
+        arrow::compute::cast_with_options(c, to, &strict)
+            .unwrap_or_else(|e| panic!("src_worker_segments.{name} casts to {to} ({e})"))
     };
     let (worker, spell_no) = (
         column("worker", &DataType::Int32),
@@ -272,7 +272,7 @@ pub fn caseload_sides(
         standard: f64,
         snapshots: i64,
     }
-    let trailing_start = crate::headline::trailing_start(as_of);
+    let trailing_start = retention_contract::period::trailing_start(as_of);
     let mut worker = Int32Builder::new();
     let mut month = Int32Builder::new();
     let mut office = StringBuilder::new();
@@ -596,6 +596,85 @@ mod tests {
 
     fn day(y: i32, m: u32, d: u32) -> Day {
         Day::from_ymd(y, m, d).unwrap()
+    }
+
+    /// Segments as a SQL test writes them (integers as Int64, text as Utf8View), with
+    /// `fte` given as `fte` (null allowed).
+    fn fixture_segments(fte: Vec<Option<f64>>) -> RecordBatch {
+        use arrow::array::{Float64Array, Int64Array, StringViewArray};
+        let n = fte.len();
+        let start = i64::from(day(2023, 7, 20).0);
+        let rows: Vec<(i64, i64, &str)> = vec![
+            (start, i64::from(day(2024, 2, 14).0), "A"),
+            (
+                i64::from(day(2024, 2, 15).0),
+                i64::from(day(2024, 3, 31).0),
+                "B",
+            ),
+        ];
+        let ints = |v: Vec<i64>| Arc::new(Int64Array::from(v)) as ArrayRef;
+        let texts = |v: Vec<&str>| Arc::new(StringViewArray::from(v)) as ArrayRef;
+        RecordBatch::try_from_iter([
+            ("worker", ints(vec![7; n])),
+            ("worker_key", texts(vec!["k1"; n])),
+            ("spell_no", ints(vec![1; n])),
+            ("spell_start_day", ints(vec![start; n])),
+            ("from_day", ints(rows.iter().map(|r| r.0).take(n).collect())),
+            ("to_day", ints(rows.iter().map(|r| r.1).take(n).collect())),
+            (
+                "office_id",
+                texts(rows.iter().map(|r| r.2).take(n).collect()),
+            ),
+            ("role", texts(vec!["CASEWORKER"; n])),
+            ("fte", Arc::new(Float64Array::from(fte)) as ArrayRef),
+        ])
+        .unwrap()
+    }
+
+    /// By hand: the spell starts 2023-07-20, so tenure 183 days falls on 2024-01-19; the
+    /// transfer to B on 2024-02-15 starts a new assignment in the same band.
+    #[test]
+    fn assignments_split_into_band_ranges_whatever_the_fixture_types() {
+        let ranges = worker_band_ranges(&fixture_segments(vec![Some(1.0), Some(0.5)]));
+        let text = |name: &str| {
+            let c = ranges.column_by_name(name).unwrap();
+            c.as_string::<i32>()
+                .iter()
+                .flatten()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        let days = |name: &str| {
+            let c = ranges.column_by_name(name).unwrap();
+            c.as_primitive::<Int32Type>()
+                .values()
+                .iter()
+                .map(|&d| Day(d))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(text("office_id"), ["A", "A", "B"]);
+        assert_eq!(text("tenure_band"), ["00-06m", "06-12m", "06-12m"]);
+        assert_eq!(
+            days("range_from"),
+            [day(2023, 7, 20), day(2024, 1, 19), day(2024, 2, 15)]
+        );
+        assert_eq!(
+            days("range_to"),
+            [day(2024, 1, 18), day(2024, 2, 14), day(2024, 3, 31)]
+        );
+        let fte = ranges.column_by_name("fte").unwrap();
+        assert_eq!(fte.as_primitive::<Float64Type>().values(), &[1.0, 1.0, 0.5]);
+        let worker = ranges.column_by_name("worker").unwrap();
+        assert_eq!(worker.as_primitive::<Int32Type>().values(), &[7, 7, 7]);
+        let spell = ranges.column_by_name("spell_no").unwrap();
+        assert_eq!(spell.as_primitive::<Int64Type>().values(), &[1, 1, 1]);
+        assert_eq!(worker_band_ranges(&fixture_segments(vec![])).num_rows(), 0);
+    }
+
+    #[test]
+    #[should_panic(expected = "src_worker_segments.fte has no nulls")]
+    fn a_segment_with_a_null_is_refused() {
+        worker_band_ranges(&fixture_segments(vec![Some(1.0), None]));
     }
 
     /// A batch's columns by name: the column, and its values as i32, f64 or strings.

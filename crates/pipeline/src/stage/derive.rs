@@ -49,7 +49,7 @@ pub fn run(
     let started = Instant::now();
     let as_of = request.as_of;
     let window_start =
-        crate::sql_inputs::window_start(as_of, request.config.settings.history_months);
+        retention_contract::period::window_start(as_of, request.config.settings.history_months);
     let key = key?;
     let checked = &ingested.checked;
     let names = ingested

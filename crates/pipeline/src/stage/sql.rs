@@ -82,8 +82,10 @@ pub fn run(
             step: "suppression of office_indicators",
             message: e.to_string(),
         })?;
-    let window_start =
-        crate::sql_inputs::window_start(request.as_of, request.config.settings.history_months);
+    let window_start = retention_contract::period::window_start(
+        request.as_of,
+        request.config.settings.history_months,
+    );
     let retention_curves = crate::curves::retention_curves(&crate::curves::curves(
         checked.roster(),
         checked.office_set(),
