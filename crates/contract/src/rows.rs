@@ -66,10 +66,6 @@ pub trait SourceRow: Sized + Clone + Eq + Hash + Send + Sync {
     -> Result<Self, Refusal>;
     /// The key of CONTRACT.md section 1.
     fn key(&self) -> Self::Key;
-    /// The key's leading id and an order value such that rows with equal keys have equal
-    /// pairs. Extracts usually list one id's rows together, in rising order of the rest
-    /// of the key, which lets rules 9-10 find most rows new without a hash probe.
-    fn key_order(&self) -> (Sym, u32);
     /// Rule 12: the office the row names, if any.
     fn office(&self) -> Option<Sym> {
         None
@@ -346,9 +342,6 @@ impl SourceRow for OfficeRow {
     fn key(&self) -> Sym {
         self.office_id
     }
-    fn key_order(&self) -> (Sym, u32) {
-        (self.office_id, 0)
-    }
 }
 
 /// An accepted job_history row, before defaults.
@@ -429,9 +422,6 @@ impl SourceRow for JobRow {
     fn key(&self) -> (Sym, Day) {
         (self.worker, self.date)
     }
-    fn key_order(&self) -> (Sym, u32) {
-        (self.worker, self.date.order())
-    }
     fn office(&self) -> Option<Sym> {
         self.office
     }
@@ -475,9 +465,6 @@ impl SourceRow for SnapshotRow {
     }
     fn key(&self) -> (Sym, Day) {
         (self.worker, self.date)
-    }
-    fn key_order(&self) -> (Sym, u32) {
-        (self.worker, self.date.order())
     }
     fn employment(&self) -> Option<(Sym, Day)> {
         Some((self.worker, self.date))
@@ -535,9 +522,6 @@ impl SourceRow for SessionRow {
     fn key(&self) -> (Sym, Sym) {
         (self.session, self.worker)
     }
-    fn key_order(&self) -> (Sym, u32) {
-        (self.session, self.worker.0)
-    }
     fn employment(&self) -> Option<(Sym, Day)> {
         Some((self.worker, self.date))
     }
@@ -593,9 +577,6 @@ impl SourceRow for SurveyRow {
     }
     fn key(&self) -> (Sym, u8) {
         (self.response, self.item)
-    }
-    fn key_order(&self) -> (Sym, u32) {
-        (self.response, u32::from(self.item))
     }
     fn employment(&self) -> Option<(Sym, Day)> {
         Some((self.worker, self.date))
@@ -659,9 +640,6 @@ impl SourceRow for EnrollmentRow {
     }
     fn key(&self) -> (Sym, Program, Sym) {
         (self.worker, self.program, self.cohort)
-    }
-    fn key_order(&self) -> (Sym, u32) {
-        (self.worker, self.cohort.0)
     }
     fn employment(&self) -> Option<(Sym, Day)> {
         Some((self.worker, self.start))

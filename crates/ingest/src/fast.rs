@@ -8,6 +8,8 @@
 //!   text parsed last is answered by one comparison: rows come in runs sharing a date (a
 //!   response's items, a group session's attendees), and parsing was 6% of validating
 //!   the survey.
+//! - [`KeyOrder`]: the key's leading id and an order value, which let rules 9-10 find
+//!   most rows new without a hash probe.
 //! - [`Grouped`]: consecutive rows of one survey response or one supervision session
 //!   repeat the response's header or the session's details. A row whose group columns
 //!   hold the same text as those of the last row that passed rules 2-8 has only its other
@@ -57,8 +59,47 @@ impl Lookup for FastLookup {
     }
 }
 
+/// The key's leading id and an order value such that rows with equal keys have equal
+/// pairs. Extracts usually list one id's rows together, in rising order of the rest of
+/// the key, which lets rules 9-10 find most rows new without a hash probe (`keys.rs`).
+pub trait KeyOrder: SourceRow {
+    /// The pair of this row's key.
+    fn key_order(&self) -> (Sym, u32);
+}
+
+impl KeyOrder for OfficeRow {
+    fn key_order(&self) -> (Sym, u32) {
+        (self.office_id, 0)
+    }
+}
+impl KeyOrder for JobRow {
+    fn key_order(&self) -> (Sym, u32) {
+        (self.worker, self.date.order())
+    }
+}
+impl KeyOrder for SnapshotRow {
+    fn key_order(&self) -> (Sym, u32) {
+        (self.worker, self.date.order())
+    }
+}
+impl KeyOrder for SessionRow {
+    fn key_order(&self) -> (Sym, u32) {
+        (self.session, self.worker.0)
+    }
+}
+impl KeyOrder for SurveyRow {
+    fn key_order(&self) -> (Sym, u32) {
+        (self.response, u32::from(self.item))
+    }
+}
+impl KeyOrder for EnrollmentRow {
+    fn key_order(&self) -> (Sym, u32) {
+        (self.worker, self.cohort.0)
+    }
+}
+
 /// A row type whose consecutive rows may form groups that repeat some columns.
-pub trait Grouped: SourceRow {
+pub trait Grouped: KeyOrder {
     /// The contract columns the rows of one group repeat, in column order; empty when
     /// rows form no groups.
     const GROUP: &'static [usize] = &[];

@@ -6,7 +6,7 @@
 //! (a response's items, a session's attendees) or in rising order of the rest of the key
 //! (a worker's snapshots by date). So rows are first grouped by the key's leading id, a
 //! dense symbol from the source's interner, and each group remembers its largest order
-//! value ([`SourceRow::key_order`]): a row above it is new without looking further,
+//! value ([`KeyOrder::key_order`]): a row above it is new without looking further,
 //! touching only memory the previous rows of its group touched. Otherwise the group's
 //! rows are walked through a chain of earlier rows when the group is short, and a group
 //! that grows long is moved once into a hash table of its own, where its later rows are
@@ -14,8 +14,8 @@
 //! together, within a few cache lines). The work stays linear in the rows read whatever
 //! their order, and answers do not depend on it.
 
+use crate::fast::KeyOrder;
 use hashbrown::{DefaultHashBuilder, HashTable};
-use retention_contract::rows::SourceRow;
 use std::hash::BuildHasher;
 
 /// A group this long is moved into a hash table at its next out-of-order row.
@@ -62,7 +62,7 @@ impl KeyIndex {
     }
 
     /// The earlier rows of `candidates` with `row`'s key, if any.
-    pub fn earlier<R: SourceRow>(&mut self, candidates: &[R], row: &R) -> Option<Earlier> {
+    pub fn earlier<R: KeyOrder>(&mut self, candidates: &[R], row: &R) -> Option<Earlier> {
         let (lead, order) = row.key_order();
         let slot = lead.0 as usize;
         if self.groups.len() <= slot {
@@ -92,7 +92,7 @@ impl KeyIndex {
     }
 
     /// Records `candidates[index]`, which must be `row` (pushed or about to be).
-    pub fn add<R: SourceRow>(&mut self, candidates: &[R], index: u32, row: &R) {
+    pub fn add<R: KeyOrder>(&mut self, candidates: &[R], index: u32, row: &R) {
         let (lead, order) = row.key_order();
         let slot = lead.0 as usize;
         if self.groups.len() <= slot {
@@ -119,7 +119,7 @@ impl KeyIndex {
     }
 
     /// Moves a group's rows into a hash table of its own; returns the table's position.
-    fn hash_group<R: SourceRow>(&mut self, slot: usize, candidates: &[R]) -> u32 {
+    fn hash_group<R: KeyOrder>(&mut self, slot: usize, candidates: &[R]) -> u32 {
         let hasher = &self.hasher;
         let group = &mut self.groups[slot];
         let mut table = HashTable::with_capacity(2 * group.count as usize);
@@ -143,7 +143,7 @@ impl KeyIndex {
 }
 
 /// Of `indices`, the earliest with `row`'s key and the earliest equal to `row`.
-fn scan<R: SourceRow>(
+fn scan<R: KeyOrder>(
     indices: impl Iterator<Item = u32>,
     candidates: &[R],
     row: &R,
@@ -178,7 +178,7 @@ mod tests {
     use super::*;
     use crate::fast::FastLookup;
     use retention_contract::Day;
-    use retention_contract::rows::{RowContext, SnapshotRow};
+    use retention_contract::rows::{RowContext, SnapshotRow, SourceRow};
 
     fn snapshot(ids: &mut FastLookup, worker: &str, date: &str, cases: &str) -> SnapshotRow {
         let ctx = RowContext {
@@ -188,7 +188,7 @@ mod tests {
     }
 
     /// Feeds rows in order, as the validator does, and returns each row's answer.
-    fn answers<R: SourceRow>(rows: Vec<R>) -> Vec<Option<Earlier>> {
+    fn answers<R: KeyOrder>(rows: Vec<R>) -> Vec<Option<Earlier>> {
         let mut index = KeyIndex::default();
         let mut candidates = Vec::new();
         let mut out = Vec::new();
