@@ -24,6 +24,7 @@ mod tests {
         Day::from_ymd(y, m, d).unwrap()
     }
 
+    /// CONTRACT.md section 5: `history_months` calendar months ending with as-of's month.
     #[test]
     fn the_window_is_whole_months_ending_with_as_ofs() {
         assert_eq!(window_start(day(2025, 6, 17), 120), day(2015, 7, 1));
@@ -31,6 +32,8 @@ mod tests {
         assert_eq!(window_start(day(2024, 1, 31), 13), day(2023, 1, 1));
     }
 
+    /// CONTRACT.md section 5: (as-of minus 12 calendar months, clamped to the month's
+    /// end) plus one day.
     #[test]
     fn trailing_period_clamps_to_month_end() {
         // 2024-02-29 minus 12 months = 2023-02-28, plus one day.

@@ -151,8 +151,9 @@ mod tests {
         assert_eq!(next, i32::MAX);
     }
 
-    /// A spell's days split by band: every day of the assignment lies in exactly one
-    /// range, that of its band, and the ranges come in band order.
+    /// CONTRACT.md section 3, tenure band on d: a spell's days split by band. Every day
+    /// of the assignment lies in exactly one range, that of its band, and the ranges
+    /// come in band order.
     #[test]
     fn an_assignment_splits_into_the_band_of_each_day() {
         let start = Day::from_ymd(2020, 3, 1).unwrap();

@@ -160,7 +160,8 @@ mod tests {
             [false, true, false]
         );
         assert_eq!(roster.worker("W3"), Some(2));
-        // The contiguous copy answers as the contract's spell_on does, on every day.
+        // The contiguous copy answers as the contract's spell_on does (CONTRACT.md section
+        // 3, employed on d), on every day.
         for w in 0..3 {
             for d in 0..500 {
                 let period = roster.period_on(w, Day(d));

@@ -631,8 +631,9 @@ mod tests {
         .unwrap()
     }
 
-    /// By hand: the spell starts 2023-07-20, so tenure 183 days falls on 2024-01-19; the
-    /// transfer to B on 2024-02-15 starts a new assignment in the same band.
+    /// CONTRACT.md section 3 (office on d, tenure band on d), by hand: the spell starts
+    /// 2023-07-20, so tenure 183 days falls on 2024-01-19; the transfer to B on
+    /// 2024-02-15 starts a new assignment in the same band.
     #[test]
     fn assignments_split_into_band_ranges_whatever_the_fixture_types() {
         let ranges = worker_band_ranges(&fixture_segments(vec![Some(1.0), Some(0.5)]));
