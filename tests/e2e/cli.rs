@@ -458,6 +458,70 @@ fn logs_are_json_when_asked_plain_in_a_file_and_ours_at_debug() {
     assert!(stderr.lines().all(|l| !l.contains("sqlparser")));
 }
 
+/// RUST_LOG as the help says: unset means this program's info lines; a bare level is for
+/// this program only; `off` is silence; a value that is no level is the default; a list of
+/// directives is taken as written. (This was a unit test of the binary's `log_filter`; it
+/// moved here so that the binary needs no test build of its own, issue #27.)
+#[test]
+fn rust_log_levels_are_for_this_program_and_directives_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = crate::util::generate(
+        dir.path(),
+        &[
+            "--workers",
+            "60",
+            "--years",
+            "1",
+            "--offices",
+            "2",
+            "--as-of",
+            "2025-06-30",
+        ],
+    );
+    let levels = |rust_log: Option<&str>| -> Vec<String> {
+        let mut cmd = crate::util::bin();
+        cmd.env_remove("RUST_LOG");
+        if let Some(v) = rust_log {
+            cmd.env("RUST_LOG", v);
+        }
+        let out = cmd
+            .args([
+                "--log-format",
+                "json",
+                "validate",
+                "--inbox",
+                inbox.to_str().unwrap(),
+            ])
+            .args(["--as-of", "2025-06-30"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "RUST_LOG={rust_log:?}");
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value =
+                    serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
+                v["level"].as_str().unwrap().to_string()
+            })
+            .collect()
+    };
+    let unset = levels(None);
+    assert!(unset.iter().any(|l| l == "INFO"), "{unset:?}");
+    assert!(!unset.iter().any(|l| l == "DEBUG"), "{unset:?}");
+    let debug = levels(Some("debug"));
+    assert!(debug.iter().any(|l| l == "DEBUG"), "{debug:?}");
+    assert!(levels(Some("off")).is_empty());
+    assert_eq!(levels(Some("loud")), unset, "not a level: the default");
+    let warn = levels(Some("retention_ingest=warn,warn"));
+    assert!(
+        !warn.iter().any(|l| l == "INFO" || l == "DEBUG"),
+        "{warn:?}"
+    );
+    let explicit = levels(Some("retention_ingest=debug,info"));
+    assert!(explicit.iter().any(|l| l == "DEBUG"), "{explicit:?}");
+}
+
 /// `retention demo --dir` refuses a folder holding someone else's files, and touches
 /// nothing (issue #16: it used to delete `demo2/inbox/important.xlsx`).
 #[test]

@@ -11,4 +11,5 @@ mod publish;
 mod report;
 mod serve;
 mod snapshots;
+mod sql;
 mod util;

@@ -4,9 +4,10 @@
 //! by hand. Sessions use fixed `target_partitions` and queries use `rowsort` or
 //! `order by`, so results are deterministic.
 //!
-//! Each file is one test (libtest-mimic, so `cargo nextest` runs them like any other).
-//! `cargo test --test sqllogictests -- --complete` rewrites the expected results in
-//! place, to be reviewed in the diff.
+//! Each file is one test of the e2e binary (so DataFusion is linked into one test binary
+//! fewer, issue #27), and a test checks that every file in tests/sql is one of them.
+//! `RETENTION_SLT_COMPLETE=1 cargo nextest run --test e2e sql::` rewrites the expected
+//! results in place, to be reviewed in the diff.
 
 use arrow::array::{Array, RecordBatch};
 use arrow::datatypes::DataType;
@@ -14,13 +15,15 @@ use arrow::util::display::{ArrayFormatter, FormatOptions};
 use async_trait::async_trait;
 use datafusion::error::DataFusionError;
 use datafusion::prelude::SessionContext;
-use libtest_mimic::{Arguments, Failed, Trial};
 use retention_pipeline::sql::{MODELS, pipeline_session as session};
 use sqllogictest::{
     AsyncDB, DBOutput, DefaultColumnType, Runner, default_column_validator, default_normalizer,
     default_validator,
 };
 use std::path::{Path, PathBuf};
+
+/// A failed file, with the runner's report.
+type Failed = String;
 
 /// A fresh DataFusion session per file, configured as the pipeline's.
 struct Models {
@@ -148,7 +151,7 @@ fn run_file(path: &Path, complete: bool) -> Result<(), Failed> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| Failed::from(e.to_string()))?;
+        .map_err(|e| e.to_string())?;
     runtime.block_on(async {
         let mut runner = Runner::new(|| async { Ok(Models { ctx: session() }) });
         if complete {
@@ -161,36 +164,65 @@ fn run_file(path: &Path, complete: bool) -> Result<(), Failed> {
                     default_column_validator,
                 )
                 .await
-                .map_err(|e| Failed::from(format!("{}: {e}", path.display())))
+                .map_err(|e| format!("{}: {e}", path.display()))
         } else {
             runner
                 .run_file_async(path)
                 .await
-                .map_err(|e| Failed::from(format!("{}", e.display(true))))
+                .map_err(|e| format!("{}", e.display(true)))
         }
     })
 }
 
-fn main() {
-    let complete = std::env::args().any(|a| a == "--complete");
-    let args = Arguments::from_iter(std::env::args().filter(|a| a != "--complete"));
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sql");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+/// The .slt files, each a test below.
+const FILES: [&str; 4] = [
+    "office_indicators",
+    "practice_measures",
+    "program_outcomes",
+    "supervision_mid_month",
+];
+
+fn sql_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sql")
+}
+
+/// Runs one file; with RETENTION_SLT_COMPLETE=1, rewrites its expected results.
+fn check(name: &str) {
+    let complete = std::env::var_os("RETENTION_SLT_COMPLETE").is_some_and(|v| v == "1");
+    let path = sql_dir().join(format!("{name}.slt"));
+    if let Err(e) = run_file(&path, complete) {
+        panic!("{e}");
+    }
+}
+
+#[test]
+fn every_slt_file_is_a_test() {
+    let mut files: Vec<String> = std::fs::read_dir(sql_dir())
         .expect("tests/sql exists")
         .map(|e| e.expect("readable entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "slt"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
         .collect();
     files.sort();
-    let trials = files
-        .into_iter()
-        .map(|path| {
-            let name = path
-                .file_stem()
-                .expect("a file name")
-                .to_string_lossy()
-                .into_owned();
-            Trial::test(name, move || run_file(&path, complete))
-        })
-        .collect();
-    libtest_mimic::run(&args, trials).exit();
+    assert_eq!(files, FILES, "add a new .slt file to FILES and as a test");
+}
+
+#[test]
+fn office_indicators() {
+    check("office_indicators");
+}
+
+#[test]
+fn practice_measures() {
+    check("practice_measures");
+}
+
+#[test]
+fn program_outcomes() {
+    check("program_outcomes");
+}
+
+#[test]
+fn supervision_mid_month() {
+    check("supervision_mid_month");
 }
