@@ -235,6 +235,18 @@ impl Agency {
         end.min(self.as_of)
     }
 
+    /// The share of simulated month `m` that lies up to as-of: 1 for a whole month, less
+    /// for the month of as-of when as-of is not its last day. The month's separation and
+    /// transfer chances are for that share of it, so the days before as-of see the same
+    /// daily rate as any other (issue #28: a whole month's separations used to be pressed
+    /// into the days of the last, partial month).
+    pub(crate) fn month_share(&self, m: u32) -> f64 {
+        let ms = self.month_start(m);
+        let whole = (self.first_month + Months::new(m + 1) - ms).num_days();
+        let covered = (self.month_end(m) - ms).num_days() + 1;
+        covered as f64 / whole as f64
+    }
+
     /// Caseload pressure of a worker in an office in month `m`: active cases over
     /// `caseload_standard * fte`, before week-to-week noise.
     pub(crate) fn load_ratio(&self, worker: u32, office: u16, m: i64) -> f64 {
@@ -258,7 +270,8 @@ impl Agency {
     }
 
     /// Monthly separation hazard of `worker` in simulated month `m`: the probability that
-    /// the simulation terminates them in that month, given that they are employed at the
+    /// the simulation terminates them in that month (in its days up to as-of, for the
+    /// month of as-of: [`Agency::month_share`]), given that they are employed at the
     /// month's start in a spell that started on `spell_start` and work in `office`.
     ///
     /// A pure function of the agency: the simulation calls it for every worker employed
@@ -291,7 +304,13 @@ impl Agency {
                 log_h -= 0.3;
             }
         }
-        log_h.exp().min(0.6)
+        let h = log_h.exp().min(0.6);
+        let share = self.month_share(m);
+        if share < 1.0 {
+            1.0 - (1.0 - h).powf(share)
+        } else {
+            h
+        }
     }
 
     /// A date on which the worker is not employed (before the first hire, in a gap between
@@ -863,7 +882,7 @@ impl Simulation {
                     self.employed.swap_remove(i);
                     continue;
                 }
-            } else if u < h + MONTHLY_TRANSFER {
+            } else if u < h + MONTHLY_TRANSFER * self.agency.month_share(m) {
                 let lo = ms.max(live.last_action + Days::new(1));
                 if lo <= me {
                     let date = random_date(&mut self.rng, lo, me);
@@ -1001,5 +1020,68 @@ impl Simulation {
             let fte = draw_fte(&mut self.rng);
             self.start_spell(worker, date, Action::Hire, office, role, fte);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn agency_ending(as_of: NaiveDate, workers: u32, years: u32) -> Agency {
+        simulate(&AgencySpec {
+            workers,
+            years,
+            offices: 12,
+            seed: 42,
+            as_of,
+            faults: 0.0,
+        })
+    }
+
+    /// By hand: the month of as-of covers its days up to as-of; every other month, 1.
+    #[test]
+    fn month_share_is_the_days_up_to_as_of_in_the_last_month_only() {
+        let a = agency_ending(day(2026, 12, 7), 20, 1);
+        assert_eq!(a.month_share(0), 1.0);
+        assert_eq!(a.month_share(10), 1.0);
+        assert!((a.month_share(11) - 7.0 / 31.0).abs() < 1e-12);
+        // A leap February: as-of on its 10th, and on its last day.
+        let a = agency_ending(day(2024, 2, 10), 20, 1);
+        assert!((a.month_share(11) - 10.0 / 29.0).abs() < 1e-12);
+        let a = agency_ending(day(2024, 2, 29), 20, 1);
+        assert_eq!(a.month_share(11), 1.0);
+    }
+
+    /// Issue #28: with as-of on December 7, the days of December up to it see
+    /// separations at the daily rate of the six whole months before (they used to see a
+    /// whole month's worth: about 4.4 times the rate).
+    #[test]
+    fn the_last_partial_month_separates_at_the_daily_rate_of_the_months_before() {
+        let a = agency_ending(day(2026, 12, 7), 3000, 2);
+        let terminations: Vec<NaiveDate> = a
+            .workers
+            .iter()
+            .flat_map(|w| w.events.iter())
+            .filter(|e| e.action == Action::Termination)
+            .map(|e| e.date)
+            .collect();
+        let count = |from: NaiveDate, to: NaiveDate| {
+            terminations
+                .iter()
+                .filter(|d| **d >= from && **d <= to)
+                .count() as f64
+        };
+        let last = count(day(2026, 12, 1), day(2026, 12, 7)) / 7.0;
+        let before = count(day(2026, 6, 1), day(2026, 11, 30)) / 183.0;
+        assert!(before > 1.0, "{before} separations a day before December");
+        let ratio = last / before;
+        assert!(
+            (0.4..=1.7).contains(&ratio),
+            "December's daily rate {last:.2} against {before:.2} before: {ratio:.2} times"
+        );
     }
 }
