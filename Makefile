@@ -31,7 +31,8 @@ test: tools venv
 	$(PYTHON) tests/server_clients.py $(TARGET_DIR)/debug/retention
 	$(PYTHON) tests/report_check.py $(TARGET_DIR)/debug/retention
 
-## bench: time and memory of the nightly run on the large synthetic agency (release build), the model stage's time, the backtest's AUC against the generator's true probabilities, and `retention serve` under 50 concurrent pgbench clients for 60 s (p50, p99, queries per second)
+## bench: time and memory of the nightly run on the large synthetic agency (release build), each stage's time from the run's log, the backtest's AUC against the generator's true probabilities, and `retention serve` under 50 concurrent pgbench clients for 60 s (p50, p99, queries per second). `make bench BASELINE=path/to/older/retention` runs the two binaries in turns and prints each stage's median for both and their ratio
+BENCH_AS_OF := 2026-06-30
 bench: build-release bench-tools
 	@mkdir -p $(BENCH_DIR)
 	@if [ ! -f $(BENCH_DIR)/inbox/.complete ] || [ ! -f $(BENCH_DIR)/inbox/true_risk.csv ]; then \
@@ -41,13 +42,9 @@ bench: build-release bench-tools
 	fi
 	@grep -h "true_risk" $(BENCH_DIR)/generate.txt 2>/dev/null || true
 	@du -sh $(BENCH_DIR)/inbox
-	@for i in 1 2 3; do \
-		/usr/bin/time -f "run $$i: %e s wall, %U s user, %S s system, %M KiB peak memory" \
-			$(BIN_RELEASE) run --inbox $(BENCH_DIR)/inbox --warehouse $(BENCH_DIR)/warehouse --as-of 2026-06-30 2>$(BENCH_DIR)/run.log >/dev/null \
-			|| { cat $(BENCH_DIR)/run.log; exit 1; }; \
-		tail -n 1 $(BENCH_DIR)/run.log; \
-	done
-	@grep -E "validation finished|derived tables built|backtest|risk model fitted, backtested|tables written|indicators computed|published" $(BENCH_DIR)/run.log | sed -e 's/\x1b\[[0-9;]*m//g'
+	@bash bench/pipeline.sh $(BIN_RELEASE) $(BENCH_DIR) $(BENCH_AS_OF) $(BASELINE)
+	@grep -E "backtest" $(BENCH_DIR)/run-new.log | sed -e 's/\x1b\[[0-9;]*m//g'
+	@rm -rf $(BENCH_DIR)/warehouse && mv $(BENCH_DIR)/warehouse-new $(BENCH_DIR)/warehouse
 	@bash bench/serve.sh $(BIN_RELEASE) $(BENCH_DIR)
 
 # The build the tests run: nextest builds with exactly `cargo test --no-run` over the
